@@ -1,0 +1,189 @@
+//! The generated bindings are usable, not only compiled: these tests call libsrt for real.
+
+use srt_sys::*;
+use std::ffi::CStr;
+use std::mem::{size_of, zeroed};
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::os::raw::{c_char, c_int, c_void};
+use std::process::Command;
+use std::thread;
+
+fn startup() {
+    // SAFETY: srt_startup may be called any number of times; libsrt counts the calls.
+    let rc = unsafe { srt_startup() };
+    assert!(rc >= 0, "srt_startup failed: {rc}");
+}
+
+fn last_error() -> String {
+    // SAFETY: srt_getlasterror_str returns a pointer to a thread-local NUL-terminated string.
+    unsafe { CStr::from_ptr(srt_getlasterror_str()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn sockaddr_v4(addr: SocketAddrV4) -> libc::sockaddr_in {
+    // SAFETY: sockaddr_in is plain old data; all-zero is a valid value.
+    let mut sin: libc::sockaddr_in = unsafe { zeroed() };
+    sin.sin_family = libc::AF_INET as libc::sa_family_t;
+    sin.sin_port = addr.port().to_be();
+    sin.sin_addr.s_addr = u32::from(*addr.ip()).to_be();
+    sin
+}
+
+#[test]
+fn version_matches_pkg_config() {
+    startup();
+    // SAFETY: srt_getversion has no preconditions.
+    let v = unsafe { srt_getversion() };
+    let runtime = format!("{}.{}.{}", v >> 16, (v >> 8) & 0xff, v & 0xff);
+    assert_eq!(
+        runtime, SRT_VERSION_BUILT,
+        "runtime libsrt differs from headers"
+    );
+    let out = Command::new("pkg-config")
+        .args(["--modversion", "srt"])
+        .output()
+        .expect("pkg-config runs");
+    if out.status.success() {
+        let pc = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert_eq!(runtime, pc, "libsrt version differs from pkg-config's");
+    }
+}
+
+#[test]
+fn socket_option_round_trip_and_close() {
+    startup();
+    // SAFETY: srt_create_socket has no preconditions once srt_startup ran.
+    let s = unsafe { srt_create_socket() };
+    assert_ne!(s, SRT_INVALID_SOCK, "srt_create_socket: {}", last_error());
+    let latency: c_int = 345;
+    // SAFETY: the pointer and length describe `latency`, an int as SRTO_LATENCY expects.
+    let rc = unsafe {
+        srt_setsockflag(
+            s,
+            SRTO_LATENCY,
+            &latency as *const c_int as *const c_void,
+            size_of::<c_int>() as c_int,
+        )
+    };
+    assert_eq!(rc, 0, "setsockflag: {}", last_error());
+    let mut got: c_int = 0;
+    let mut len = size_of::<c_int>() as c_int;
+    // SAFETY: the pointer and length describe `got`.
+    let rc = unsafe {
+        srt_getsockflag(
+            s,
+            SRTO_LATENCY,
+            &mut got as *mut c_int as *mut c_void,
+            &mut len,
+        )
+    };
+    assert_eq!(rc, 0, "getsockflag: {}", last_error());
+    assert_eq!(got, 345);
+    // SAFETY: s is a socket we created.
+    assert_eq!(unsafe { srt_getsockstate(s) }, SRTS_INIT);
+    // SAFETY: s is a socket we created and close once.
+    assert_eq!(unsafe { srt_close(s) }, 0);
+    // SAFETY: closing again must be harmless (libsrt 1.5 keeps the closed socket around for a
+    // while and answers 0 or SRT_ERROR); after it the socket is closed or gone.
+    let _ = unsafe { srt_close(s) };
+    // SAFETY: getsockstate accepts any socket id.
+    let state = unsafe { srt_getsockstate(s) };
+    assert!(
+        state == SRTS_CLOSED || state == SRTS_NONEXIST || state == SRTS_CLOSING,
+        "state after close: {state}"
+    );
+}
+
+#[test]
+fn startup_cleanup_pairs() {
+    // Each srt_startup is matched by one srt_cleanup; an extra startup keeps libsrt alive for the
+    // other tests running in this process.
+    startup();
+    startup();
+    // SAFETY: balanced by the extra startup above.
+    assert_eq!(unsafe { srt_cleanup() }, 0);
+}
+
+#[test]
+fn raw_loopback_handshake_one_message_each_way() {
+    startup();
+    // SAFETY (whole test): every pointer passed below points to a live local of the size given.
+    let listener = unsafe { srt_create_socket() };
+    assert_ne!(listener, SRT_INVALID_SOCK);
+    let sin = sockaddr_v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+    let rc = unsafe {
+        srt_bind(
+            listener,
+            &sin as *const _ as *const libc::sockaddr,
+            size_of::<libc::sockaddr_in>() as c_int,
+        )
+    };
+    assert_eq!(rc, 0, "bind: {}", last_error());
+    assert_eq!(
+        unsafe { srt_listen(listener, 1) },
+        0,
+        "listen: {}",
+        last_error()
+    );
+    let mut bound: libc::sockaddr_in = unsafe { zeroed() };
+    let mut blen = size_of::<libc::sockaddr_in>() as c_int;
+    let rc = unsafe {
+        srt_getsockname(
+            listener,
+            &mut bound as *mut _ as *mut libc::sockaddr,
+            &mut blen,
+        )
+    };
+    assert_eq!(rc, 0);
+    let port = u16::from_be(bound.sin_port);
+    assert_ne!(port, 0);
+
+    let server = thread::spawn(move || {
+        let mut peer: libc::sockaddr_storage = unsafe { zeroed() };
+        let mut plen = size_of::<libc::sockaddr_storage>() as c_int;
+        let conn = unsafe {
+            srt_accept(
+                listener,
+                &mut peer as *mut _ as *mut libc::sockaddr,
+                &mut plen,
+            )
+        };
+        assert_ne!(conn, SRT_INVALID_SOCK, "accept: {}", last_error());
+        let mut buf = [0u8; 1500];
+        let n = unsafe { srt_recvmsg(conn, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
+        assert_eq!(n, 5, "recvmsg: {}", last_error());
+        assert_eq!(&buf[..5], b"hello");
+        let n = unsafe { srt_sendmsg(conn, b"world!".as_ptr() as *const c_char, 6, -1, 1) };
+        assert_eq!(n, 6, "sendmsg: {}", last_error());
+        // Wait for the caller to read before closing.
+        let n = unsafe { srt_recvmsg(conn, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
+        assert_eq!(n, 3);
+        unsafe {
+            srt_close(conn);
+            srt_close(listener);
+        }
+    });
+
+    let caller = unsafe { srt_create_socket() };
+    let target = sockaddr_v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+    let rc = unsafe {
+        srt_connect(
+            caller,
+            &target as *const _ as *const libc::sockaddr,
+            size_of::<libc::sockaddr_in>() as c_int,
+        )
+    };
+    assert_ne!(rc, SRT_ERROR, "connect: {}", last_error());
+    assert_eq!(unsafe { srt_getsockstate(caller) }, SRTS_CONNECTED);
+    let n = unsafe { srt_sendmsg(caller, b"hello".as_ptr() as *const c_char, 5, -1, 1) };
+    assert_eq!(n, 5);
+    let mut buf = [0u8; 1500];
+    let n = unsafe { srt_recvmsg(caller, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
+    assert_eq!(n, 6, "recvmsg: {}", last_error());
+    assert_eq!(&buf[..6], b"world!");
+    let n = unsafe { srt_sendmsg(caller, b"bye".as_ptr() as *const c_char, 3, -1, 1) };
+    assert_eq!(n, 3);
+    server.join().expect("server thread");
+    unsafe { srt_close(caller) };
+}

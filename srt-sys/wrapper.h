@@ -1,0 +1,3 @@
+/* The headers srt-sys generates bindings for. */
+#include <srt/srt.h>
+#include <srt/access_control.h>
