@@ -1,1 +1,36 @@
-//! srtfu
+//! SRT (Secure Reliable Transport) for Rust: a thin, safe binding over the libsrt that the
+//! system has.
+//!
+//! libsrt does the protocol; srtfu makes each call safe and typed, with the C names kept:
+//! `srt_connect` is [`SrtSocket::connect`], `srt_recvmsg` is [`SrtSocket::recvmsg`],
+//! `srt_epoll_wait` is [`Epoll::wait`].
+//!
+//! ```no_run
+//! use srtfu::SrtSocket;
+//! // Connect as a caller with options from the URL, then receive live payloads.
+//! let sock = SrtSocket::open("srt://127.0.0.1:4201?latency=200&streamid=feed1")?;
+//! let mut buf = [0u8; 1500];
+//! let n = sock.recvmsg(&mut buf)?;
+//! assert!(n <= 1316);
+//! # Ok::<(), srtfu::Error>(())
+//! ```
+#![deny(missing_docs, missing_debug_implementations)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+pub use srt_sys as sys;
+
+mod addr;
+mod error;
+pub mod log;
+pub mod options;
+mod reject;
+mod socket;
+mod stats;
+mod url;
+
+pub use crate::error::{Error, ErrorCode, Result, SrtError};
+pub use crate::options::*;
+pub use crate::reject::RejectReason;
+pub use crate::socket::{cleanup, startup, version, MsgCtrl, SrtSocket, ValidateValue};
+pub use crate::stats::Stats;
+pub use crate::url::{parse_bool, Mode, SrtUrl};

@@ -1,0 +1,861 @@
+//! `SrtSocket`: one libsrt socket, with methods named after the srt_* calls.
+
+use std::ffi::CString;
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::raw::{c_char, c_int, c_void};
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use crate::addr::RawAddr;
+use crate::error::{Error, Result};
+use crate::options::{
+    self, Linger, OptionValue, Readable, SockOpt, SockStatus, TransType, Writable, SRTO_CONGESTION,
+    SRTO_LINGER, SRTO_PAYLOADSIZE, SRTO_RCVTIMEO, SRTO_SNDTIMEO, SRTO_STREAMID, SRTO_TRANSTYPE,
+};
+use crate::reject::RejectReason;
+use crate::stats::Stats;
+use crate::sys;
+
+static STARTUP: Once = Once::new();
+
+/// Runs `srt_startup` once per process, before the first socket. srtfu never calls
+/// `srt_cleanup` implicitly (see [`cleanup`]).
+pub fn startup() {
+    STARTUP.call_once(|| {
+        // SAFETY: srt_startup has no preconditions; the Once runs it a single time.
+        let rc = unsafe { sys::srt_startup() };
+        if rc < 0 {
+            log::error!("srt_startup failed: {}", Error::last("srt_startup", None));
+        }
+    });
+}
+
+/// Calls `srt_cleanup`: stops libsrt's threads and frees its global state.
+///
+/// srtfu never does this by itself. Call it at the very end of a program that wants a clean
+/// shutdown (for leak checkers); no socket may be used afterwards.
+///
+/// # Errors
+/// Whatever libsrt reports.
+pub fn cleanup() -> Result<()> {
+    // SAFETY: srt_cleanup has no preconditions; later libsrt calls would fail, not crash, and
+    // srtfu never calls srt_startup again after its Once ran, which the doc forbids.
+    let rc = unsafe { sys::srt_cleanup() };
+    check(rc, "srt_cleanup", None).map(drop)
+}
+
+/// The libsrt version the program runs with, as `(major, minor, patch)` (`srt_getversion`).
+pub fn version() -> (u32, u32, u32) {
+    // SAFETY: srt_getversion has no preconditions.
+    let v = unsafe { sys::srt_getversion() };
+    (v >> 16, (v >> 8) & 0xff, v & 0xff)
+}
+
+/// Turns libsrt's status return into a Result, reading the error right after the call.
+pub(crate) fn check(rc: c_int, call: &'static str, sock: Option<sys::SRTSOCKET>) -> Result<c_int> {
+    if rc == sys::SRT_ERROR {
+        Err(Error::last(call, sock))
+    } else {
+        Ok(rc)
+    }
+}
+
+fn len_arg(call: &'static str, len: usize) -> Result<c_int> {
+    c_int::try_from(len).map_err(|_| {
+        Error::invalid_argument(
+            call,
+            format!("buffer of {len} bytes is larger than libsrt takes"),
+        )
+    })
+}
+
+fn timeout_ms(call: &'static str, t: Option<Duration>) -> Result<i32> {
+    match t {
+        None => Ok(-1),
+        Some(d) if d.is_zero() => Err(Error::invalid_argument(
+            call,
+            "a zero timeout is not allowed; use None for no timeout",
+        )),
+        Some(d) => i32::try_from(d.as_millis().max(1))
+            .map_err(|_| Error::invalid_argument(call, format!("timeout {d:?} is too long"))),
+    }
+}
+
+/// Message control for [`SrtSocket::sendmsg2`] and [`SrtSocket::recvmsg2`] (`SRT_MSGCTRL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MsgCtrl {
+    /// Time to live in ms for a message that cannot be sent in time (-1: forever).
+    pub ttl: i32,
+    /// Deliver in order (message mode in file transtype).
+    pub inorder: bool,
+    /// Boundary flags (`PB_SOLO` = 3 for a whole message).
+    pub boundary: i32,
+    /// Source time in µs on libsrt's clock (0 on send: now). On receive: the time the sender
+    /// stamped.
+    pub srctime: i64,
+    /// Sequence number of the first packet of the message (on receive).
+    pub pktseq: i32,
+    /// Message number (on send: set by libsrt and reported back; on receive: the sender's).
+    pub msgno: i32,
+}
+
+impl Default for MsgCtrl {
+    fn default() -> Self {
+        MsgCtrl {
+            ttl: -1,
+            inorder: false,
+            boundary: 0,
+            srctime: 0,
+            pktseq: -1,
+            msgno: -1,
+        }
+    }
+}
+
+impl MsgCtrl {
+    fn to_raw(self) -> sys::SRT_MSGCTRL {
+        let mut raw = sys::SRT_MSGCTRL::default();
+        // SAFETY: srt_msgctrl_init writes the documented defaults into a valid struct.
+        unsafe { sys::srt_msgctrl_init(&mut raw) };
+        raw.msgttl = self.ttl;
+        raw.inorder = self.inorder as c_int;
+        raw.boundary = self.boundary;
+        raw.srctime = self.srctime;
+        raw.pktseq = self.pktseq;
+        raw.msgno = self.msgno;
+        raw
+    }
+    fn from_raw(raw: &sys::SRT_MSGCTRL) -> MsgCtrl {
+        MsgCtrl {
+            ttl: raw.msgttl,
+            inorder: raw.inorder != 0,
+            boundary: raw.boundary,
+            srctime: raw.srctime,
+            pktseq: raw.pktseq,
+            msgno: raw.msgno,
+        }
+    }
+}
+
+/// One SRT socket (an `SRTSOCKET`). Dropping it calls `srt_close`.
+///
+/// Methods carry the names of the libsrt calls they make: `srt_connect` is
+/// [`SrtSocket::connect`], `srt_recvmsg` is [`SrtSocket::recvmsg`], and so on.
+///
+/// ```no_run
+/// use srtfu::SrtSocket;
+/// let sock = SrtSocket::open("srt://127.0.0.1:4201?latency=200")?;
+/// let mut buf = [0u8; 1500];
+/// let n = sock.recvmsg(&mut buf)?;
+/// println!("got {n} bytes");
+/// # Ok::<(), srtfu::Error>(())
+/// ```
+pub struct SrtSocket {
+    id: sys::SRTSOCKET,
+    /// The URL the socket was made from, for connect()/bind() without arguments.
+    url: Option<crate::url::SrtUrl>,
+    /// Values libsrt holds pointers to (callback closures): dropped after `srt_close`, since
+    /// `Drop::drop` runs before the fields are dropped.
+    pub(crate) keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+// SAFETY: an SRTSOCKET is an integer handle into libsrt's global socket table, which libsrt
+// guards with its own mutexes (CUDTUnited::m_GlobControlLock and per-socket locks); every
+// srt_* call may be made from any thread. SrtSocket holds no thread-affine state.
+unsafe impl Send for SrtSocket {}
+// SAFETY: libsrt allows concurrent calls on one socket from several threads (one thread
+// receiving while another sends, a third reading stats); its send and receive paths take
+// separate internal locks. `&SrtSocket` exposes only such calls; `close` takes `self`.
+unsafe impl Sync for SrtSocket {}
+
+impl SrtSocket {
+    /// Creates a socket with libsrt's defaults (`srt_create_socket`).
+    ///
+    /// # Errors
+    /// When libsrt cannot create a socket (resources).
+    pub fn new_raw() -> Result<SrtSocket> {
+        startup();
+        // SAFETY: srt_startup has run; srt_create_socket has no other preconditions.
+        let id = unsafe { sys::srt_create_socket() };
+        if id == sys::SRT_INVALID_SOCK {
+            return Err(Error::last("srt_create_socket", None));
+        }
+        Ok(SrtSocket {
+            id,
+            url: None,
+            keepalive: Vec::new(),
+        })
+    }
+
+    /// Creates a socket and applies the options of an `srt://` URL, ready for
+    /// [`connect`](Self::connect) or [`bind`](Self::bind) without arguments.
+    ///
+    /// See [`SrtUrl`](crate::SrtUrl) for the query keys.
+    ///
+    /// # Errors
+    /// A bad URL, a bad option value (the error names the key), or libsrt refusing an option.
+    pub fn new(url: &str) -> Result<SrtSocket> {
+        let url: crate::url::SrtUrl = url.parse()?;
+        SrtSocket::from_url(&url)
+    }
+
+    /// Like [`new`](Self::new), from a parsed URL.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    pub fn from_url(url: &crate::url::SrtUrl) -> Result<SrtSocket> {
+        let mut sock = SrtSocket::new_raw()?;
+        url.apply_options(&sock)?;
+        sock.url = Some(url.clone());
+        Ok(sock)
+    }
+
+    /// Opens the connection an `srt://` URL describes, by its mode: a caller connects; a
+    /// listener binds, listens and accepts one caller (the listening socket is closed
+    /// afterwards); rendezvous binds and connects both ways. Returns the connected socket.
+    ///
+    /// `retries=N` in the URL retries a failed caller or rendezvous connect up to N more
+    /// times (see [`SrtUrl`](crate::SrtUrl)).
+    ///
+    /// # Errors
+    /// A bad URL, or the connection failing (timeout, rejection with its reason).
+    pub fn open(url: &str) -> Result<SrtSocket> {
+        let url: crate::url::SrtUrl = url.parse()?;
+        crate::url::open(&url)
+    }
+
+    /// Wraps a socket id from libsrt (for example one obtained through srt-sys). The
+    /// `SrtSocket` takes ownership and closes it on drop.
+    ///
+    /// # Safety
+    /// `id` must be a valid socket that nothing else closes.
+    pub unsafe fn from_raw(id: sys::SRTSOCKET) -> SrtSocket {
+        SrtSocket {
+            id,
+            url: None,
+            keepalive: Vec::new(),
+        }
+    }
+
+    /// The libsrt socket id.
+    pub fn id(&self) -> sys::SRTSOCKET {
+        self.id
+    }
+
+    /// Gives up ownership of the socket id without closing it.
+    ///
+    /// Callbacks registered on the socket stay alive (they are leaked), since libsrt may
+    /// still call them.
+    pub fn into_raw(self) -> sys::SRTSOCKET {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        std::mem::forget(std::mem::take(&mut this.keepalive));
+        // SAFETY: `this` is never used or dropped again; the url is moved out once.
+        drop(unsafe { std::ptr::read(&this.url) });
+        this.id
+    }
+
+    /// The URL this socket was made from, if any.
+    pub fn url(&self) -> Option<&crate::url::SrtUrl> {
+        self.url.as_ref()
+    }
+
+    fn url_addr(&self, call: &'static str) -> Result<SocketAddr> {
+        let url = self.url.as_ref().ok_or_else(|| {
+            Error::invalid_argument(call, "the socket was not made from a URL; pass an address")
+        })?;
+        url.remote_addr()
+    }
+
+    // ----- connection set-up -------------------------------------------------------------
+
+    /// Binds to a local address (`srt_bind`). Port 0 picks a free port; see
+    /// [`getsockname`](Self::getsockname).
+    ///
+    /// # Errors
+    /// The address does not resolve, is in use, or the socket is already bound.
+    pub fn bind<A: ToSocketAddrs>(&self, addr: A) -> Result<()> {
+        let addr = resolve("srt_bind", addr)?;
+        let raw = RawAddr::from(addr);
+        // SAFETY: raw points to a sockaddr of length raw.len that lives across the call.
+        let rc = unsafe { sys::srt_bind(self.id, raw.as_ptr(), raw.len) };
+        check(rc, "srt_bind", None).map(drop)
+    }
+
+    /// Binds to the URL's local address: the listener's `host:port`, or for a caller the
+    /// `adapter`/`port`/`bind` keys. Not one libsrt call: resolves, then `srt_bind`.
+    ///
+    /// # Errors
+    /// As [`bind`](Self::bind); also when the socket has no URL.
+    pub fn bind_url(&self) -> Result<()> {
+        let url = self.url.as_ref().ok_or_else(|| {
+            Error::invalid_argument("srt_bind", "the socket was not made from a URL")
+        })?;
+        self.bind(url.local_addr()?)
+    }
+
+    /// Starts listening (`srt_listen`), with at most `backlog` pending connections.
+    ///
+    /// # Errors
+    /// The socket is not bound, or another socket listens on the port.
+    pub fn listen(&self, backlog: i32) -> Result<()> {
+        // SAFETY: plain call on our socket id.
+        let rc = unsafe { sys::srt_listen(self.id, backlog) };
+        check(rc, "srt_listen", None).map(drop)
+    }
+
+    /// Accepts one pending connection (`srt_accept`): the new socket and the caller's address.
+    ///
+    /// Blocks unless SRTO_RCVSYN is off, in which case it fails with a would-block error
+    /// when nothing is pending.
+    ///
+    /// # Errors
+    /// The socket is not listening, was closed, or (non-blocking) nothing is pending.
+    pub fn accept(&self) -> Result<(SrtSocket, SocketAddr)> {
+        let mut raw = RawAddr::empty();
+        // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.
+        let id = unsafe { sys::srt_accept(self.id, raw.as_mut_ptr(), &mut raw.len) };
+        if id == sys::SRT_INVALID_SOCK {
+            return Err(Error::last("srt_accept", None));
+        }
+        // SAFETY: libsrt returned a new socket that we now own.
+        let sock = unsafe { SrtSocket::from_raw(id) };
+        let addr = raw
+            .to_socket_addr()
+            .or_else(|| sock.getpeername().ok())
+            .ok_or_else(|| Error::invalid_argument("srt_accept", "peer address is not IP"))?;
+        Ok((sock, addr))
+    }
+
+    /// Connects to a listener (`srt_connect`). In blocking mode returns once connected; a
+    /// rejected connection's error carries the [reject reason](Error::reject_reason).
+    ///
+    /// # Errors
+    /// Timeout (`SRT_ENOSERVER` after SRTO_CONNTIMEO), rejection, or bad address.
+    pub fn connect<A: ToSocketAddrs>(&self, addr: A) -> Result<()> {
+        let addr = resolve("srt_connect", addr)?;
+        let raw = RawAddr::from(addr);
+        // SAFETY: raw points to a sockaddr of length raw.len that lives across the call.
+        let rc = unsafe { sys::srt_connect(self.id, raw.as_ptr(), raw.len) };
+        check(rc, "srt_connect", Some(self.id)).map(drop)
+    }
+
+    /// Connects to the URL's host and port (made with [`new`](Self::new)); binds first to the
+    /// URL's `adapter`/`port`/`bind` if it names one. Uses `srt_connect` or `srt_connect_bind`.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect); also when the socket has no URL.
+    pub fn connect_url(&self) -> Result<()> {
+        let remote = self.url_addr("srt_connect")?;
+        match self
+            .url
+            .as_ref()
+            .and_then(|u| u.caller_bind_addr().transpose())
+        {
+            Some(local) => self.connect_bind(local?, remote),
+            None => self.connect(remote),
+        }
+    }
+
+    /// Binds to `source` and connects to `target` in one call (`srt_connect_bind`).
+    ///
+    /// # Errors
+    /// As [`bind`](Self::bind) and [`connect`](Self::connect).
+    pub fn connect_bind<A: ToSocketAddrs, B: ToSocketAddrs>(
+        &self,
+        source: A,
+        target: B,
+    ) -> Result<()> {
+        let src = RawAddr::from(resolve("srt_connect_bind", source)?);
+        let dst = RawAddr::from(resolve("srt_connect_bind", target)?);
+        // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
+        let rc = unsafe { sys::srt_connect_bind(self.id, src.as_ptr(), dst.as_ptr(), dst.len) };
+        check(rc, "srt_connect_bind", Some(self.id)).map(drop)
+    }
+
+    /// Rendezvous connection: binds to `local` and connects to `remote`, which does the same
+    /// towards us (`srt_rendezvous`).
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub fn rendezvous<A: ToSocketAddrs, B: ToSocketAddrs>(
+        &self,
+        local: A,
+        remote: B,
+    ) -> Result<()> {
+        let l = RawAddr::from(resolve("srt_rendezvous", local)?);
+        let r = RawAddr::from(resolve("srt_rendezvous", remote)?);
+        // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
+        let rc = unsafe { sys::srt_rendezvous(self.id, l.as_ptr(), l.len, r.as_ptr(), r.len) };
+        check(rc, "srt_rendezvous", Some(self.id)).map(drop)
+    }
+
+    /// Closes the socket now (`srt_close`) and reports libsrt's answer; dropping does the
+    /// same silently.
+    ///
+    /// # Errors
+    /// Whatever libsrt reports.
+    pub fn close(mut self) -> Result<()> {
+        // SAFETY: we own the id; it is closed here and Drop skips the invalid id after.
+        let rc = unsafe { sys::srt_close(self.id) };
+        self.id = sys::SRT_INVALID_SOCK;
+        check(rc, "srt_close", None).map(drop)
+    }
+
+    // ----- data ---------------------------------------------------------------------------
+
+    /// Sends bytes (`srt_send`). In live mode one call sends one message of at most
+    /// SRTO_PAYLOADSIZE bytes; in file mode, a part of the stream.
+    ///
+    /// # Errors
+    /// Not connected, broken, timeout (SRTO_SNDTIMEO), would-block, or a message too large.
+    pub fn send(&self, buf: &[u8]) -> Result<usize> {
+        let len = len_arg("srt_send", buf.len())?;
+        // SAFETY: buf is valid for len bytes during the call.
+        let n = unsafe { sys::srt_send(self.id, buf.as_ptr() as *const c_char, len) };
+        check(n, "srt_send", None).map(|n| n as usize)
+    }
+
+    /// Sends one message with a time to live and an in-order flag (`srt_sendmsg`).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn sendmsg(&self, buf: &[u8], ttl: Option<Duration>, inorder: bool) -> Result<usize> {
+        let len = len_arg("srt_sendmsg", buf.len())?;
+        let ttl = timeout_ms("srt_sendmsg", ttl)?;
+        // SAFETY: buf is valid for len bytes during the call.
+        let n = unsafe {
+            sys::srt_sendmsg(
+                self.id,
+                buf.as_ptr() as *const c_char,
+                len,
+                ttl,
+                inorder as c_int,
+            )
+        };
+        check(n, "srt_sendmsg", None).map(|n| n as usize)
+    }
+
+    /// Sends one message with control data (`srt_sendmsg2`); returns the bytes sent and the
+    /// control data as libsrt updated it (the message number it assigned, the source time).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn sendmsg2(&self, buf: &[u8], ctrl: Option<MsgCtrl>) -> Result<(usize, MsgCtrl)> {
+        let len = len_arg("srt_sendmsg2", buf.len())?;
+        let mut raw = ctrl.unwrap_or_default().to_raw();
+        // SAFETY: buf is valid for len bytes; raw is a valid SRT_MSGCTRL libsrt may update.
+        let n = unsafe { sys::srt_sendmsg2(self.id, buf.as_ptr() as *const c_char, len, &mut raw) };
+        let n = check(n, "srt_sendmsg2", None)?;
+        Ok((n as usize, MsgCtrl::from_raw(&raw)))
+    }
+
+    /// Receives into `buf` (`srt_recv`): in live mode one whole message, in file mode what is
+    /// available. Returns the number of bytes, which is 0 only for an empty `buf`.
+    ///
+    /// In live mode, `buf` must hold the largest message (SRTO_PAYLOADSIZE, 1316 by default);
+    /// libsrt refuses smaller buffers rather than truncate.
+    ///
+    /// # Errors
+    /// Connection broken or closed by the peer (`SRT_ECONNLOST`), timeout, would-block.
+    pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
+        let len = len_arg("srt_recv", buf.len())?;
+        // SAFETY: buf is valid for writes of len bytes during the call.
+        let n = unsafe { sys::srt_recv(self.id, buf.as_mut_ptr() as *mut c_char, len) };
+        check(n, "srt_recv", None).map(|n| n as usize)
+    }
+
+    /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv).
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recvmsg(&self, buf: &mut [u8]) -> Result<usize> {
+        let len = len_arg("srt_recvmsg", buf.len())?;
+        // SAFETY: buf is valid for writes of len bytes during the call.
+        let n = unsafe { sys::srt_recvmsg(self.id, buf.as_mut_ptr() as *mut c_char, len) };
+        check(n, "srt_recvmsg", None).map(|n| n as usize)
+    }
+
+    /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
+    /// packet's sequence number and the message number.
+    ///
+    /// # Errors
+    /// As [`recv`](Self::recv).
+    pub fn recvmsg2(&self, buf: &mut [u8]) -> Result<(usize, MsgCtrl)> {
+        let len = len_arg("srt_recvmsg2", buf.len())?;
+        let mut raw = MsgCtrl::default().to_raw();
+        // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
+        let n =
+            unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
+        let n = check(n, "srt_recvmsg2", None)?;
+        Ok((n as usize, MsgCtrl::from_raw(&raw)))
+    }
+
+    /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
+    /// `block` is the size libsrt reads at a time (0: its default).
+    ///
+    /// Note: libsrt 1.5.1's srt_sendfile stalls on loopback after a few MB; srtfu's file
+    /// server sends with [`send`](Self::send) instead.
+    ///
+    /// # Errors
+    /// The file cannot be read, the connection breaks, or the path has a NUL byte.
+    pub fn sendfile(&self, path: &Path, offset: u64, size: u64, block: usize) -> Result<u64> {
+        let c = path_cstring("srt_sendfile", path)?;
+        let mut off = i64::try_from(offset)
+            .map_err(|_| Error::invalid_argument("srt_sendfile", "offset too large"))?;
+        let size = i64::try_from(size)
+            .map_err(|_| Error::invalid_argument("srt_sendfile", "size too large"))?;
+        let block = len_arg("srt_sendfile", block)?;
+        // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
+        let n = unsafe { sys::srt_sendfile(self.id, c.as_ptr(), &mut off, size, block) };
+        if n < 0 {
+            return Err(Error::last("srt_sendfile", None));
+        }
+        Ok(n as u64)
+    }
+
+    /// Receives `size` bytes into a file at `offset` (`srt_recvfile`); returns the bytes
+    /// written. `block` as in [`sendfile`](Self::sendfile).
+    ///
+    /// # Errors
+    /// The file cannot be written, the connection breaks, or the path has a NUL byte.
+    pub fn recvfile(&self, path: &Path, offset: u64, size: u64, block: usize) -> Result<u64> {
+        let c = path_cstring("srt_recvfile", path)?;
+        let mut off = i64::try_from(offset)
+            .map_err(|_| Error::invalid_argument("srt_recvfile", "offset too large"))?;
+        let size = i64::try_from(size)
+            .map_err(|_| Error::invalid_argument("srt_recvfile", "size too large"))?;
+        let block = len_arg("srt_recvfile", block)?;
+        // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
+        let n = unsafe { sys::srt_recvfile(self.id, c.as_ptr(), &mut off, size, block) };
+        if n < 0 {
+            return Err(Error::last("srt_recvfile", None));
+        }
+        Ok(n as u64)
+    }
+
+    // ----- options and state --------------------------------------------------------------
+
+    /// Sets an option (`srt_setsockflag`). The constant fixes the value's type:
+    /// `sock.setsockflag(SRTO_LATENCY, 200)`, `sock.setsockflag(SRTO_MAXBW, 10_000_000i64)`.
+    ///
+    /// # Errors
+    /// A value libsrt or srtfu's checks refuse (the error names the option), or an option
+    /// set at the wrong time (after connect, say).
+    pub fn setsockflag<T, A, V>(&self, opt: SockOpt<T, A>, value: V) -> Result<()>
+    where
+        T: OptionValue + ValidateValue,
+        A: Writable,
+        V: Into<T>,
+    {
+        let value: T = value.into();
+        value.validate(opt.name())?;
+        let rc = value.with_raw(|ptr, len| {
+            // SAFETY: ptr/len describe the value in the layout libsrt expects for this option
+            // (the option's type is fixed by the constant); they live across the call.
+            unsafe { sys::srt_setsockflag(self.id, opt.raw(), ptr, len) }
+        });
+        check(rc, "srt_setsockflag", None)
+            .map(drop)
+            .map_err(|e| name_option(e, opt.name()))
+    }
+
+    /// Reads an option (`srt_getsockflag`), typed by the constant.
+    ///
+    /// # Errors
+    /// An invalid socket, or an option libsrt does not report.
+    pub fn getsockflag<T, A>(&self, opt: SockOpt<T, A>) -> Result<T>
+    where
+        T: OptionValue,
+        A: Readable,
+    {
+        let mut buf = [0u8; 1024];
+        let size = T::GET_SIZE.min(buf.len());
+        let mut len = size as c_int;
+        // SAFETY: buf is valid for writes of len bytes; libsrt writes at most len and updates
+        // len to the size written.
+        let rc = unsafe {
+            sys::srt_getsockflag(
+                self.id,
+                opt.raw(),
+                buf.as_mut_ptr() as *mut c_void,
+                &mut len,
+            )
+        };
+        check(rc, "srt_getsockflag", None).map_err(|e| name_option(e, opt.name()))?;
+        let len = (len.max(0) as usize).min(size);
+        T::from_raw(opt.name(), &buf[..len])
+    }
+
+    /// The socket's state (`srt_getsockstate`).
+    pub fn getsockstate(&self) -> SockStatus {
+        // SAFETY: plain call; an invalid id yields SRTS_NONEXIST.
+        SockStatus::from_raw(unsafe { sys::srt_getsockstate(self.id) } as i32)
+    }
+
+    /// The peer's address (`srt_getpeername`).
+    ///
+    /// # Errors
+    /// The socket is not connected.
+    pub fn getpeername(&self) -> Result<SocketAddr> {
+        let mut raw = RawAddr::empty();
+        // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.
+        let rc = unsafe { sys::srt_getpeername(self.id, raw.as_mut_ptr(), &mut raw.len) };
+        check(rc, "srt_getpeername", None)?;
+        raw.to_socket_addr()
+            .ok_or_else(|| Error::invalid_argument("srt_getpeername", "address is not IP"))
+    }
+
+    /// The local address (`srt_getsockname`); after binding to port 0, the chosen port.
+    ///
+    /// # Errors
+    /// The socket is not bound.
+    pub fn getsockname(&self) -> Result<SocketAddr> {
+        let mut raw = RawAddr::empty();
+        // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.
+        let rc = unsafe { sys::srt_getsockname(self.id, raw.as_mut_ptr(), &mut raw.len) };
+        check(rc, "srt_getsockname", None)?;
+        raw.to_socket_addr()
+            .ok_or_else(|| Error::invalid_argument("srt_getsockname", "address is not IP"))
+    }
+
+    /// Why the last connection attempt was rejected (`srt_getrejectreason`).
+    pub fn getrejectreason(&self) -> RejectReason {
+        // SAFETY: plain call on any id.
+        RejectReason::from_raw(unsafe { sys::srt_getrejectreason(self.id) })
+    }
+
+    /// Statistics (`srt_bstats`). `clear` resets the interval counters after reading them.
+    ///
+    /// # Errors
+    /// The socket is invalid.
+    pub fn bstats(&self, clear: bool) -> Result<Stats> {
+        let mut raw = sys::SRT_TRACEBSTATS::default();
+        // SAFETY: raw is a valid SRT_TRACEBSTATS for libsrt to fill.
+        let rc = unsafe { sys::srt_bstats(self.id, &mut raw, clear as c_int) };
+        check(rc, "srt_bstats", None)?;
+        Ok(Stats::from_raw(&raw))
+    }
+
+    /// Statistics with instantaneous values (`srt_bistats`). `clear` resets the interval
+    /// counters; `instantaneous` reports current rather than averaged rates and sizes.
+    ///
+    /// # Errors
+    /// The socket is invalid.
+    pub fn bistats(&self, clear: bool, instantaneous: bool) -> Result<Stats> {
+        let mut raw = sys::SRT_TRACEBSTATS::default();
+        // SAFETY: raw is a valid SRT_TRACEBSTATS for libsrt to fill.
+        let rc =
+            unsafe { sys::srt_bistats(self.id, &mut raw, clear as c_int, instantaneous as c_int) };
+        check(rc, "srt_bistats", None)?;
+        Ok(Stats::from_raw(&raw))
+    }
+
+    // ----- the seed's helpers -------------------------------------------------------------
+
+    /// Sets live transmission type (`SRTO_TRANSTYPE` = `SRTT_LIVE`): the seed's `livecc`.
+    ///
+    /// # Errors
+    /// After connect, libsrt refuses.
+    pub fn livecc(&self) -> Result<()> {
+        self.setsockflag(SRTO_TRANSTYPE, TransType::Live)
+    }
+
+    /// Sets file transmission type (`SRTO_TRANSTYPE` = `SRTT_FILE`): the seed's `filecc`.
+    ///
+    /// # Errors
+    /// After connect, libsrt refuses.
+    pub fn filecc(&self) -> Result<()> {
+        self.setsockflag(SRTO_TRANSTYPE, TransType::File)
+    }
+
+    /// Selects the congestion controller by name, `"live"` or `"file"` (`SRTO_CONGESTION`).
+    ///
+    /// # Errors
+    /// An unknown name.
+    pub fn congestion_control(&self, name: &str) -> Result<()> {
+        self.setsockflag(SRTO_CONGESTION, name)
+    }
+
+    /// Sets the receive timeout (`SRTO_RCVTIMEO`); `None` waits forever.
+    ///
+    /// # Errors
+    /// A zero or overlong duration.
+    pub fn set_read_timeout(&self, t: Option<Duration>) -> Result<()> {
+        self.setsockflag(SRTO_RCVTIMEO, timeout_ms("SRTO_RCVTIMEO", t)?)
+    }
+
+    /// Sets the send timeout (`SRTO_SNDTIMEO`); `None` waits forever.
+    ///
+    /// # Errors
+    /// A zero or overlong duration.
+    pub fn set_write_timeout(&self, t: Option<Duration>) -> Result<()> {
+        self.setsockflag(SRTO_SNDTIMEO, timeout_ms("SRTO_SNDTIMEO", t)?)
+    }
+
+    /// Sets blocking (true, the default) or non-blocking mode for both directions
+    /// (`SRTO_RCVSYN` and `SRTO_SNDSYN`).
+    ///
+    /// # Errors
+    /// An invalid socket.
+    pub fn set_blocking(&self, blocking: bool) -> Result<()> {
+        self.setsockflag(options::SRTO_RCVSYN, blocking)?;
+        self.setsockflag(options::SRTO_SNDSYN, blocking)
+    }
+
+    /// The stream id (`SRTO_STREAMID`): on an accepted socket, what the caller sent.
+    ///
+    /// # Errors
+    /// An invalid socket.
+    pub fn streamid(&self) -> Result<String> {
+        self.getsockflag(SRTO_STREAMID)
+    }
+
+    /// The payload size (`SRTO_PAYLOADSIZE`), the largest message in live mode.
+    ///
+    /// # Errors
+    /// An invalid socket.
+    pub fn payload_size(&self) -> Result<usize> {
+        Ok(self.getsockflag(SRTO_PAYLOADSIZE)?.max(0) as usize)
+    }
+
+    /// Sets `SRTO_LINGER`.
+    ///
+    /// # Errors
+    /// An invalid socket.
+    pub fn set_linger(&self, linger: Option<Duration>) -> Result<()> {
+        self.setsockflag(SRTO_LINGER, Linger(linger))
+    }
+}
+
+/// Extra checks srtfu makes before a value reaches libsrt (passphrase length, ranges).
+pub trait ValidateValue {
+    /// Checks the value for the option named `option`.
+    ///
+    /// # Errors
+    /// A value libsrt would refuse or misread, naming the option.
+    fn validate(&self, option: &'static str) -> Result<()>;
+}
+
+impl ValidateValue for String {
+    fn validate(&self, option: &'static str) -> Result<()> {
+        options::validate_str(option, self)
+    }
+}
+impl ValidateValue for i32 {
+    fn validate(&self, option: &'static str) -> Result<()> {
+        options::validate_int(option, *self as i64)
+    }
+}
+impl ValidateValue for i64 {
+    fn validate(&self, option: &'static str) -> Result<()> {
+        options::validate_int(option, *self)
+    }
+}
+macro_rules! no_validation {
+    ($($t:ty),*) => {$(
+        impl ValidateValue for $t {
+            fn validate(&self, _option: &'static str) -> Result<()> { Ok(()) }
+        }
+    )*};
+}
+no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
+
+fn name_option(e: Error, option: &'static str) -> Error {
+    match e {
+        Error::Srt(mut s) => {
+            s.call = match s.call {
+                "srt_setsockflag" => "srt_setsockflag",
+                other => other,
+            };
+            s.message = format!("{option}: {}", s.message);
+            Error::Srt(s)
+        }
+        other => other,
+    }
+}
+
+fn path_cstring(call: &'static str, path: &Path) -> Result<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| Error::invalid_argument(call, format!("path {path:?} contains a NUL byte")))
+}
+
+/// Resolves to the first address, with an error naming the call.
+pub(crate) fn resolve<A: ToSocketAddrs>(call: &'static str, addr: A) -> Result<SocketAddr> {
+    let mut it = addr
+        .to_socket_addrs()
+        .map_err(|e| Error::io(format!("{call}: cannot resolve address"), e))?;
+    it.next()
+        .ok_or_else(|| Error::invalid_argument(call, "the address resolved to nothing"))
+}
+
+impl Drop for SrtSocket {
+    fn drop(&mut self) {
+        if self.id != sys::SRT_INVALID_SOCK {
+            // SAFETY: we own the id; closing an already-broken socket is harmless in libsrt.
+            unsafe { sys::srt_close(self.id) };
+        }
+    }
+}
+
+impl fmt::Debug for SrtSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("SrtSocket");
+        d.field("id", &self.id).field("state", &self.getsockstate());
+        if let Ok(a) = self.getsockname() {
+            d.field("local", &a);
+        }
+        if let Ok(a) = self.getpeername() {
+            d.field("peer", &a);
+        }
+        d.finish()
+    }
+}
+
+impl io::Read for &SrtSocket {
+    /// One `srt_recv`. A connection the peer closed reads as end of file (0).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.recv(buf) {
+            Ok(n) => Ok(n),
+            Err(e) if is_eof(&e) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl io::Write for &SrtSocket {
+    /// One `srt_send`: in live mode, one message (at most SRTO_PAYLOADSIZE bytes).
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.send(buf).map_err(Into::into)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl io::Read for SrtSocket {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self).read(buf)
+    }
+}
+
+impl io::Write for SrtSocket {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// True when a receive error means the peer closed the connection (end of stream).
+pub(crate) fn is_eof(e: &Error) -> bool {
+    use crate::error::ErrorCode as C;
+    matches!(e.code(), Some(C::ConnLost | C::NoConn))
+}
