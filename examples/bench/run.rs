@@ -13,6 +13,7 @@ use std::io::{Read, Write};
 use std::os::raw::{c_char, c_int, c_void};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -1121,18 +1122,21 @@ mod rtt {
     use super::*;
     use srtfu::SrtSocket;
 
-    /// A connected live pair over loopback, both ends with `SRTO_TSBPDMODE` off (messages are
-    /// delivered as they arrive, not held for the latency window) and a 2 s receive timeout.
+    /// TSBPD latency of both ends: libsrt holds each message until its source time plus this.
+    const LATENCY_MS: i32 = 20;
+
+    /// A connected live pair over loopback with `SRTO_LATENCY` = [`LATENCY_MS`] and a 2 s
+    /// receive timeout.
     fn pair() -> Result<(SrtSocket, SrtSocket), String> {
         let e = |e: srtfu::Error| e.to_string();
         let l = SrtSocket::new_raw().map_err(e)?;
-        l.setsockflag(srtfu::SRTO_TSBPDMODE, false).map_err(e)?;
+        l.setsockflag(srtfu::SRTO_LATENCY, LATENCY_MS).map_err(e)?;
         l.bind("127.0.0.1:0").map_err(e)?;
         l.listen(1).map_err(e)?;
         let addr = l.getsockname().map_err(e)?;
         let acc = thread::spawn(move || l.accept().map(|(s, _)| s));
         let c = SrtSocket::new_raw().map_err(e)?;
-        c.setsockflag(srtfu::SRTO_TSBPDMODE, false).map_err(e)?;
+        c.setsockflag(srtfu::SRTO_LATENCY, LATENCY_MS).map_err(e)?;
         c.connect(addr).map_err(e)?;
         let a = acc
             .join()
@@ -1144,52 +1148,94 @@ mod rtt {
         Ok((c, a))
     }
 
-    /// Round-trip times in µs of `n` 64-byte messages (after 20 warm-up ones).
+    fn send(s: &SrtSocket, raw_api: bool, msg: &[u8]) -> Result<(), String> {
+        if raw_api {
+            if raw::sendmsg(s.id(), msg) < 0 {
+                return Err(raw::last_error("srt_sendmsg"));
+            }
+            Ok(())
+        } else {
+            s.sendmsg(msg, None, false)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+    }
+
+    fn recv(s: &SrtSocket, raw_api: bool, buf: &mut [u8]) -> Result<usize, String> {
+        if raw_api {
+            let k = raw::recvmsg(s.id(), buf);
+            if k < 0 {
+                return Err(raw::last_error("srt_recvmsg"));
+            }
+            Ok(k as usize)
+        } else {
+            s.recvmsg(buf).map_err(|e| e.to_string())
+        }
+    }
+
+    /// Round-trip times in µs of `n` 64-byte messages, one sent every millisecond (each
+    /// carries its number and send time), echoed by the peer; the first 20 are warm-up.
     fn one(raw_api: bool, n: usize) -> Result<Vec<f64>, String> {
         let (c, a) = pair()?;
+        let c = Arc::new(c);
         let echo = thread::spawn(move || {
             let mut buf = [0u8; 1500];
-            if raw_api {
-                let id = a.id();
-                loop {
-                    let k = raw::recvmsg(id, &mut buf);
-                    if k < 0 || raw::sendmsg(id, &buf[..k as usize]) < 0 {
-                        break;
-                    }
-                }
-            } else {
-                while let Ok(k) = a.recvmsg(&mut buf) {
-                    if a.sendmsg(&buf[..k], None, false).is_err() {
-                        break;
-                    }
+            while let Ok(k) = recv(&a, raw_api, &mut buf) {
+                if send(&a, raw_api, &buf[..k]).is_err() {
+                    break;
                 }
             }
         });
-        let mut msg = [7u8; 64];
+        let total = n + 20;
+        let start = Instant::now();
+        let c2 = Arc::clone(&c);
+        let sender = thread::spawn(move || -> Result<(), String> {
+            let mut msg = [7u8; 64];
+            for i in 0..total {
+                let due = Duration::from_millis(i as u64);
+                if let Some(wait) = due.checked_sub(start.elapsed()) {
+                    thread::sleep(wait);
+                }
+                msg[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                let t = start.elapsed().as_nanos() as u64;
+                msg[8..16].copy_from_slice(&t.to_le_bytes());
+                send(&c2, raw_api, &msg)?;
+            }
+            Ok(())
+        });
         let mut buf = [0u8; 1500];
         let mut out = Vec::with_capacity(n);
-        let id = c.id();
+        let mut next = 0u64;
         let mut err = None;
-        for i in 0..n + 20 {
-            msg[..8].copy_from_slice(&(i as u64).to_le_bytes());
-            let t = Instant::now();
-            let ok = if raw_api {
-                raw::sendmsg(id, &msg) >= 0 && raw::recvmsg(id, &mut buf) == msg.len() as c_int
-            } else {
-                c.sendmsg(&msg, None, false).is_ok()
-                    && c.recvmsg(&mut buf).map_or(false, |k| k == msg.len())
-            };
-            let dt = t.elapsed();
-            if !ok || buf[..8] != msg[..8] {
-                err = Some(format!("message {i} did not come back intact"));
-                break;
-            }
-            if i >= 20 {
-                out.push(dt.as_secs_f64() * 1e6);
+        while (next as usize) < total {
+            match recv(&c, raw_api, &mut buf) {
+                Ok(64) => {
+                    let now = start.elapsed().as_nanos() as u64;
+                    let i = u64::from_le_bytes(buf[..8].try_into().expect("8 bytes"));
+                    let t = u64::from_le_bytes(buf[8..16].try_into().expect("8 bytes"));
+                    if i != next {
+                        err = Some(format!("expected message {next}, got {i}"));
+                        break;
+                    }
+                    next += 1;
+                    if i >= 20 {
+                        out.push(now.saturating_sub(t) as f64 / 1e3);
+                    }
+                }
+                Ok(k) => {
+                    err = Some(format!("message {next} came back with {k} bytes"));
+                    break;
+                }
+                Err(e) => {
+                    err = Some(format!("message {next}: {e}"));
+                    break;
+                }
             }
         }
+        let sent = sender.join().map_err(|_| "sender panicked".to_string())?;
         drop(c);
         let _ = echo.join();
+        sent?;
         match err {
             Some(e) => Err(e),
             None => Ok(out),
@@ -1199,9 +1245,15 @@ mod rtt {
     pub fn run(o: &Opts) -> Result<(), String> {
         let n = o.messages.unwrap_or(if o.quick { 200 } else { 2000 });
         println!(
-            "\n## message round trip: 64-byte live messages echoed over loopback, TSBPD off, \
-             {n} per round, {} round(s); all samples pooled\n",
+            "\n## message round trip: 64-byte live messages, one per ms, echoed over loopback; \
+             SRTO_LATENCY {LATENCY_MS} ms on both ends; {n} per round, {} round(s); all \
+             samples pooled",
             o.rounds()
+        );
+        println!(
+            "libsrt holds every message for the latency window (TSBPD), so each RTT contains \
+             2 × {LATENCY_MS} ms; \"over 2×latency\" is the rest: transport, libsrt's threads \
+             and the API.\n"
         );
         let mut all = [Vec::new(), Vec::new()];
         for round in 0..o.rounds() {
@@ -1210,9 +1262,16 @@ mod rtt {
                 all[i].extend(one(i == 1, n)?);
             }
         }
-        let mut t = Table::new(&["API", "median µs", "p99 µs", "median × raw", "p99 × raw"]);
-        let raw_med = median(&mut all[1].clone());
-        let raw_p99 = percentile(&mut all[1].clone(), 0.99);
+        let hold = 2.0 * LATENCY_MS as f64 * 1e3;
+        let mut t = Table::new(&[
+            "API (both ends)",
+            "median µs",
+            "p99 µs",
+            "median over 2×latency µs",
+            "p99 over 2×latency µs",
+            "× raw (over 2×latency, median)",
+        ]);
+        let raw_med = median(&mut all[1].clone()) - hold;
         for (i, name) in ["SrtSocket sendmsg/recvmsg", "raw srt_sendmsg/srt_recvmsg"]
             .iter()
             .enumerate()
@@ -1221,10 +1280,11 @@ mod rtt {
             let p = percentile(&mut all[i].clone(), 0.99);
             t.row(vec![
                 name.to_string(),
-                format!("{m:.1}"),
-                format!("{p:.1}"),
-                ratio(m, raw_med),
-                ratio(p, raw_p99),
+                format!("{m:.0}"),
+                format!("{p:.0}"),
+                format!("{:.0}", m - hold),
+                format!("{:.0}", p - hold),
+                ratio(m - hold, raw_med),
             ]);
         }
         t.print();
