@@ -105,17 +105,23 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Rejects the pending socket `ns` with `reason` (`srt_setrejectreason`).
+/// Rejects the pending socket `ns` with `reason` (`srt_setrejectreason`). libsrt refuses
+/// its own codes (below `SRT_REJC_PREDEFINED`, 1000) there and would then report a confusing
+/// `SRT_REJ_ROGUE` to the caller, so those become `SRT_REJX_FALLBACK` (1000), with a warning.
 fn set_reject(ns: sys::SRTSOCKET, reason: RejectReason) {
-    // SAFETY: plain call with a socket id and an int; libsrt checks both.
-    let rc = unsafe { sys::srt_setrejectreason(ns, reason.raw()) };
-    if rc < 0 {
+    let mut code = reason.raw();
+    if code < sys::SRT_REJC_PREDEFINED as i32 {
         log::warn!(
-            "listen callback: libsrt refused reject reason {} (only codes >= {} can be set); \
-             the caller sees libsrt's default",
-            reason.raw(),
+            "listen callback: reject reason {reason} cannot be set by an application \
+             (codes below {} are libsrt's); rejecting with SRT_REJX_FALLBACK",
             sys::SRT_REJC_PREDEFINED
         );
+        code = RejectReason::Fallback.raw();
+    }
+    // SAFETY: plain call with a socket id and an int; libsrt checks both.
+    let rc = unsafe { sys::srt_setrejectreason(ns, code) };
+    if rc < 0 {
+        log::warn!("listen callback: srt_setrejectreason({code}) failed");
         // SAFETY: clears this thread's error state after the refused call.
         unsafe { sys::srt_clearlasterror() };
     }
@@ -220,7 +226,8 @@ impl SrtSocket {
     /// then fails with that reason in [`Error::reject_reason`](crate::Error::reject_reason).
     /// Use the `SRT_REJX_*` reasons ([`RejectReason::Forbidden`], ...) or
     /// [`RejectReason::User`] (2000 and up); libsrt does not let a callback set its own
-    /// `SRT_REJ_*` codes (below 1000). A panic in the closure rejects with
+    /// `SRT_REJ_*` codes (below 1000), so those are sent as [`RejectReason::Fallback`]
+    /// (`SRT_REJX_FALLBACK`) with a logged warning. A panic in the closure rejects with
     /// [`RejectReason::ServerError`] (`SRT_REJX_ISE`) and is logged.
     ///
     /// The closure runs on a libsrt thread, so keep it short. It is kept in this socket and
