@@ -197,6 +197,10 @@ impl Epoll {
     /// Watches an SRT socket for `events` (`srt_epoll_add_usock`). Adding a socket already
     /// watched replaces its events.
     ///
+    /// Add a listener before callers can arrive: libsrt 1.5.1 does not look at a listener's
+    /// backlog when it is added, so callers already pending raise IN only when the next one
+    /// comes (a connected socket's buffered data, by contrast, is reported at once).
+    ///
     /// # Errors
     /// An invalid or closed socket, or a released epoll.
     pub fn add_usock(&self, sock: &SrtSocket, events: EpollEvents) -> Result<()> {
