@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use srtfu::{
-    sys, Epoll, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_LATENCY,
-    SRTO_PASSPHRASE,
+    sys, Epoll, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_LATENCY, SRTO_PASSPHRASE,
 };
 
 /// A many-caller SRT server (one thread, one epoll) with streamid-based access control.
@@ -326,7 +325,10 @@ fn main() {
         eprintln!("server: cannot listen on {}: {e}", args.listen);
         std::process::exit(1);
     });
-    println!("listening on {}", server.local_addr().unwrap_or(args.listen));
+    println!(
+        "listening on {}",
+        server.local_addr().unwrap_or(args.listen)
+    );
     let until = args
         .duration
         .map(|s| Instant::now() + Duration::from_secs(s));

@@ -257,7 +257,9 @@ impl SrtSocket {
         F: FnMut(&IncomingCaller<'_>) -> std::result::Result<(), RejectReason> + Send + 'static,
     {
         let boxed: Box<ListenFn> = Box::new(f);
-        let hook = Box::new(Hook { f: Mutex::new(boxed) });
+        let hook = Box::new(Hook {
+            f: Mutex::new(boxed),
+        });
         let opaque = &*hook as *const Hook<ListenFn> as *mut c_void;
         self.keepalive.push(hook);
         // SAFETY: the trampoline matches srt_listen_callback_fn; opaque points to the Hook
@@ -280,13 +282,14 @@ impl SrtSocket {
         F: FnMut(&ConnectFailure) + Send + 'static,
     {
         let boxed: Box<ConnectFn> = Box::new(f);
-        let hook = Box::new(Hook { f: Mutex::new(boxed) });
+        let hook = Box::new(Hook {
+            f: Mutex::new(boxed),
+        });
         let opaque = &*hook as *const Hook<ConnectFn> as *mut c_void;
         self.keepalive.push(hook);
         // SAFETY: the trampoline matches srt_connect_callback_fn; opaque points to the Hook
         // now owned by this socket's keepalive list, which outlives the socket.
-        let rc =
-            unsafe { sys::srt_connect_callback(self.id(), Some(connect_trampoline), opaque) };
+        let rc = unsafe { sys::srt_connect_callback(self.id(), Some(connect_trampoline), opaque) };
         check(rc, "srt_connect_callback", None).map(drop)
     }
 }

@@ -361,7 +361,10 @@ impl Epoll {
         }
         let take = |n: c_int, cap: usize| (n.max(0) as usize).min(cap);
         let (rn, wn) = (take(rn, self.read.len()), take(wn, self.write.len()));
-        let (lrn, lwn) = (take(lrn, self.sys_read.len()), take(lwn, self.sys_write.len()));
+        let (lrn, lwn) = (
+            take(lrn, self.sys_read.len()),
+            take(lwn, self.sys_write.len()),
+        );
         // A full list may mean more were ready: grow for the next wait (the others stay
         // ready, level-triggered). Growth happens while the load rises, never in steady state.
         let grow = |v: &mut Vec<c_int>, n: usize| {
@@ -410,7 +413,8 @@ impl Epoll {
             } else {
                 // A second look (see below): level-triggered sockets come again; keep each
                 // socket once, with all its events.
-                for i in filled..filled + n {
+                let start = filled;
+                for i in start..start + n {
                     let ev = self.events[i];
                     match self.events[..filled]
                         .iter()

@@ -34,22 +34,40 @@ fn enable_empty_makes_an_empty_wait_time_out_with_nothing() {
     assert_eq!(ep.flags().unwrap(), EpollFlags::ENABLE_EMPTY);
 
     let t = Instant::now();
-    assert!(ep.uwait(Some(Duration::from_millis(200))).unwrap().is_empty());
-    assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    assert!(ep
+        .uwait(Some(Duration::from_millis(200)))
+        .unwrap()
+        .is_empty());
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
     let t = Instant::now();
-    assert!(ep.wait(Some(Duration::from_millis(200))).unwrap().is_empty());
-    assert!(t.elapsed() >= Duration::from_millis(150), "{:?}", t.elapsed());
+    assert!(ep
+        .wait(Some(Duration::from_millis(200)))
+        .unwrap()
+        .is_empty());
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
 
     let old = ep.set(EpollFlags::empty()).unwrap();
     assert_eq!(old, EpollFlags::ENABLE_EMPTY);
-    assert_eq!(ep.wait(SHORT).unwrap_err().code(), Some(ErrorCode::PollEmpty));
+    assert_eq!(
+        ep.wait(SHORT).unwrap_err().code(),
+        Some(ErrorCode::PollEmpty)
+    );
 }
 
 #[test]
 fn infinite_wait_is_woken_by_data_sent_from_another_thread() {
     let (client, server) = pair(TransType::Live);
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ERR).unwrap();
+    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ERR)
+        .unwrap();
     // Nothing to read yet.
     assert!(ep.wait(SHORT).unwrap().is_empty());
 
@@ -62,7 +80,10 @@ fn infinite_wait_is_woken_by_data_sent_from_another_thread() {
     let ready = ep.wait(None).unwrap();
     let waited = t.elapsed();
     assert_eq!(ready.readable, &[server.id()]);
-    assert!(waited >= Duration::from_millis(200), "woke too early: {waited:?}");
+    assert!(
+        waited >= Duration::from_millis(200),
+        "woke too early: {waited:?}"
+    );
     assert!(waited < Duration::from_secs(5), "woke too late: {waited:?}");
     let mut buf = [0u8; 1500];
     let n = server.recvmsg(&mut buf).unwrap();
@@ -91,7 +112,8 @@ fn uwait_forever_is_woken_too() {
 fn a_broken_connection_raises_err() {
     let (client, server) = pair(TransType::Live);
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ERR).unwrap();
+    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ERR)
+        .unwrap();
     assert!(ep.uwait(SHORT).unwrap().is_empty());
     drop(client); // srt_close: the peer learns of it through a shutdown message
 
@@ -133,19 +155,30 @@ fn update_remove_and_clear_change_what_is_reported() {
     assert!(got, "IN not reported after the peer sent");
 
     ep.remove_usock(&client).unwrap();
-    assert_eq!(ep.wait(SHORT).unwrap_err().code(), Some(ErrorCode::PollEmpty));
+    assert_eq!(
+        ep.wait(SHORT).unwrap_err().code(),
+        Some(ErrorCode::PollEmpty)
+    );
 
     ep.add_usock(&client, EpollEvents::OUT).unwrap();
     client.epoll_add_usock(&ep, EpollEvents::OUT).unwrap();
-    server.epoll_update_usock(&ep, EpollEvents::OUT).unwrap_or_else(|_| {
-        ep.add_usock(&server, EpollEvents::OUT).unwrap();
-    });
+    server
+        .epoll_update_usock(&ep, EpollEvents::OUT)
+        .unwrap_or_else(|_| {
+            ep.add_usock(&server, EpollEvents::OUT).unwrap();
+        });
     assert_eq!(ep.uwait(SHORT).unwrap().len(), 2);
     ep.clear_usocks().unwrap();
-    assert_eq!(ep.uwait(SHORT).unwrap_err().code(), Some(ErrorCode::PollEmpty));
+    assert_eq!(
+        ep.uwait(SHORT).unwrap_err().code(),
+        Some(ErrorCode::PollEmpty)
+    );
     client.epoll_add_usock(&ep, EpollEvents::OUT).unwrap();
     client.epoll_remove_usock(&ep).unwrap();
-    assert_eq!(ep.uwait(SHORT).unwrap_err().code(), Some(ErrorCode::PollEmpty));
+    assert_eq!(
+        ep.uwait(SHORT).unwrap_err().code(),
+        Some(ErrorCode::PollEmpty)
+    );
 }
 
 #[test]
@@ -165,14 +198,18 @@ fn system_sockets_are_reported_by_wait() {
     let ready = ep.wait(Some(Duration::from_secs(3))).unwrap();
     assert_eq!(ready.sys_writable, &[udp.as_raw_fd()]);
     ep.remove_ssock(udp.as_raw_fd()).unwrap();
-    assert_eq!(ep.wait(SHORT).unwrap_err().code(), Some(ErrorCode::PollEmpty));
+    assert_eq!(
+        ep.wait(SHORT).unwrap_err().code(),
+        Some(ErrorCode::PollEmpty)
+    );
 }
 
 #[test]
 fn edge_triggered_in_is_reported_once_per_change() {
     let (client, server) = pair(TransType::Live);
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ET).unwrap();
+    ep.add_usock(&server, EpollEvents::IN | EpollEvents::ET)
+        .unwrap();
     client.sendmsg(b"one", None, true).unwrap();
     let evs = ep.uwait(Some(Duration::from_secs(3))).unwrap();
     assert_eq!(evs.len(), 1);

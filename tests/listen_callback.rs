@@ -7,9 +7,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use srtfu::{
-    ErrorCode, RejectReason, SrtSocket, SRTO_CONNTIMEO, SRTO_PASSPHRASE, SRTO_STREAMID,
-};
+use srtfu::{ErrorCode, RejectReason, SrtSocket, SRTO_CONNTIMEO, SRTO_PASSPHRASE, SRTO_STREAMID};
 
 /// A listener on 127.0.0.1:0 whose callback is `f`.
 fn listener_with<F>(f: F) -> (SrtSocket, SocketAddr)
@@ -35,9 +33,13 @@ fn caller(streamid: &str, passphrase: Option<&str>) -> SrtSocket {
 }
 
 fn rejected_with(c: &SrtSocket, addr: SocketAddr) -> RejectReason {
-    let err = c.connect(addr).expect_err("connect should have been rejected");
+    let err = c
+        .connect(addr)
+        .expect_err("connect should have been rejected");
     assert_eq!(err.code(), Some(ErrorCode::ConnRejected), "{err}");
-    let reason = err.reject_reason().expect("a rejected connect carries its reason");
+    let reason = err
+        .reject_reason()
+        .expect("a rejected connect carries its reason");
     assert_eq!(c.getrejectreason(), reason);
     reason
 }
@@ -79,7 +81,10 @@ fn wrong_streamid_is_rejected_with_the_chosen_code() {
         "custom" => Err(RejectReason::User(2042)),
         _ => Err(RejectReason::NotFound),
     });
-    assert_eq!(rejected_with(&caller("nope", None), addr), RejectReason::NotFound);
+    assert_eq!(
+        rejected_with(&caller("nope", None), addr),
+        RejectReason::NotFound
+    );
     assert_eq!(rejected_with(&caller("private", None), addr).raw(), 1403);
     assert_eq!(rejected_with(&caller("who", None), addr).raw(), 1401);
     let r = rejected_with(&caller("custom", None), addr);
@@ -186,7 +191,10 @@ fn the_callback_is_replaced_and_both_closures_stay_valid() {
     l.listen(4).unwrap();
     let addr = l.getsockname().unwrap();
     caller("second", None).connect(addr).unwrap();
-    assert_eq!(rejected_with(&caller("x", None), addr), RejectReason::Locked);
+    assert_eq!(
+        rejected_with(&caller("x", None), addr),
+        RejectReason::Locked
+    );
 }
 
 #[test]

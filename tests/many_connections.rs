@@ -47,7 +47,8 @@ fn echo_server(listener: SrtSocket, stop: Arc<AtomicBool>, limit: Duration) -> (
                 loop {
                     match listener.accept() {
                         Ok((s, _)) => {
-                            ep.add_usock(&s, EpollEvents::IN | EpollEvents::ERR).unwrap();
+                            ep.add_usock(&s, EpollEvents::IN | EpollEvents::ERR)
+                                .unwrap();
                             clients.insert(s.id(), s);
                             accepted += 1;
                         }
@@ -103,7 +104,8 @@ fn hundreds_of_callers_each_exchange_data_with_a_single_thread_epoll_server() {
         let c = SrtSocket::new_raw().unwrap();
         small_buffers(&c);
         c.set_blocking(false).unwrap();
-        ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR).unwrap();
+        ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+            .unwrap();
         c.connect(addr).unwrap();
         socks.insert(c.id(), (i, c));
     }
@@ -130,7 +132,8 @@ fn hundreds_of_callers_each_exchange_data_with_a_single_thread_epoll_server() {
                 connected += 1;
                 let msg = format!("caller {i} of {n}");
                 c.sendmsg(msg.as_bytes(), None, true).unwrap();
-                ep.update_usock(c, EpollEvents::IN | EpollEvents::ERR).unwrap();
+                ep.update_usock(c, EpollEvents::IN | EpollEvents::ERR)
+                    .unwrap();
             } else if ev.contains(EpollEvents::IN) {
                 let got = c.recvmsg(&mut buf).unwrap();
                 assert_eq!(buf[..got], *format!("caller {i} of {n}").as_bytes());
@@ -144,7 +147,11 @@ fn hundreds_of_callers_each_exchange_data_with_a_single_thread_epoll_server() {
     let (accepted, echoed) = server.join().unwrap();
     assert!(failed.is_empty(), "callers failed: {failed:?}");
     assert_eq!(connected, n);
-    assert_eq!(done.iter().filter(|d| **d).count(), n, "echoes after {took:?}");
+    assert_eq!(
+        done.iter().filter(|d| **d).count(),
+        n,
+        "echoes after {took:?}"
+    );
     assert_eq!(accepted, n);
     assert_eq!(echoed, n);
     eprintln!("{n} callers connected and echoed in {took:?}");

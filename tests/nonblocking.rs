@@ -33,7 +33,10 @@ fn wait_for(ep: &mut Epoll, sock: &SrtSocket, want: EpollEvents, limit: Duration
             }
         }
     }
-    panic!("socket {} did not report {want:?} within {limit:?}", sock.id());
+    panic!(
+        "socket {} did not report {want:?} within {limit:?}",
+        sock.id()
+    );
 }
 
 /// A connected non-blocking pair made entirely through epoll.
@@ -44,13 +47,19 @@ fn nb_pair(transtype: TransType) -> (SrtSocket, SrtSocket) {
     c.set_blocking(false).unwrap();
     let mut ep = Epoll::new().unwrap();
     ep.add_usock(&l, EpollEvents::IN).unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR).unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
 
     // A non-blocking connect returns at once, still connecting.
     let t = Instant::now();
     c.connect(addr).unwrap();
     assert!(t.elapsed() < Duration::from_millis(500));
-    let ev = wait_for(&mut ep, &c, EpollEvents::OUT | EpollEvents::ERR, Duration::from_secs(3));
+    let ev = wait_for(
+        &mut ep,
+        &c,
+        EpollEvents::OUT | EpollEvents::ERR,
+        Duration::from_secs(3),
+    );
     assert_eq!(ev & EpollEvents::ERR, EpollEvents::empty(), "{ev:?}");
     assert_eq!(c.getsockstate(), SockStatus::Connected);
     wait_for(&mut ep, &l, EpollEvents::IN, Duration::from_secs(3));
@@ -83,7 +92,8 @@ fn connect_accept_recv_and_send_through_epoll() {
     assert_eq!(ioerr.kind(), io::ErrorKind::WouldBlock);
 
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&s, EpollEvents::IN | EpollEvents::ERR).unwrap();
+    ep.add_usock(&s, EpollEvents::IN | EpollEvents::ERR)
+        .unwrap();
     (&c).write_all(b"through epoll").unwrap();
     wait_for(&mut ep, &s, EpollEvents::IN, Duration::from_secs(3));
     let n = s.recvmsg(&mut buf).unwrap();
@@ -131,7 +141,8 @@ fn send_would_block_when_the_buffer_is_full_and_out_says_when_to_retry() {
 
     // Drain on the other side; OUT tells the sender it may go on, and every byte arrives.
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR).unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
     let mut buf = vec![0u8; 64 * 1024];
     let mut got = 0usize;
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -159,15 +170,27 @@ fn connect_to_a_port_without_listener_fails_through_epoll_err_within_conntimeo()
     })
     .unwrap();
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR).unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
 
     let t = Instant::now();
     c.connect(addr).unwrap();
-    let ev = wait_for(&mut ep, &c, EpollEvents::OUT | EpollEvents::ERR, Duration::from_secs(5));
+    let ev = wait_for(
+        &mut ep,
+        &c,
+        EpollEvents::OUT | EpollEvents::ERR,
+        Duration::from_secs(5),
+    );
     let took = t.elapsed();
     assert!(ev.contains(EpollEvents::ERR), "{ev:?}");
-    assert!(took >= Duration::from_millis(400), "failed too early: {took:?}");
-    assert!(took < Duration::from_millis(2000), "SRTO_CONNTIMEO 500 ms, took {took:?}");
+    assert!(
+        took >= Duration::from_millis(400),
+        "failed too early: {took:?}"
+    );
+    assert!(
+        took < Duration::from_millis(2000),
+        "SRTO_CONNTIMEO 500 ms, took {took:?}"
+    );
     assert_ne!(c.getsockstate(), SockStatus::Connected);
 
     // The connect callback reported the same failure, with the address tried.
@@ -194,13 +217,18 @@ fn a_rejected_async_connect_reaches_the_connect_callback_with_its_reason() {
     })
     .unwrap();
     let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR).unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
     c.connect(addr).unwrap();
     let ev = wait_for(&mut ep, &c, EpollEvents::ERR, Duration::from_secs(3));
     assert!(ev.contains(EpollEvents::ERR));
     let failure = rx.recv_timeout(Duration::from_secs(2)).unwrap();
     assert_eq!(failure.peer, Some(addr));
-    assert_eq!(failure.reject_reason, srtfu::RejectReason::Forbidden, "{failure:?}");
+    assert_eq!(
+        failure.reject_reason,
+        srtfu::RejectReason::Forbidden,
+        "{failure:?}"
+    );
     assert_eq!(c.getrejectreason(), srtfu::RejectReason::Forbidden);
 }
 
@@ -213,7 +241,10 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     c1.connect(addr).unwrap();
     let mut ep = Epoll::new().unwrap();
     ep.add_usock(&l, EpollEvents::IN).unwrap();
-    assert!(ep.uwait(Some(Duration::from_millis(300))).unwrap().is_empty());
+    assert!(ep
+        .uwait(Some(Duration::from_millis(300)))
+        .unwrap()
+        .is_empty());
     // Yet a caller is pending.
     let (_s1, from) = l.accept().unwrap();
     assert_eq!(from, c1.getsockname().unwrap());

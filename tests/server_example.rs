@@ -38,7 +38,11 @@ fn send_and_close(c: SrtSocket, count: usize, size: usize) {
     while c.getsockflag(SRTO_SNDDATA).unwrap() > 0 && Instant::now() < deadline {
         thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(c.getsockflag(SRTO_SNDDATA).unwrap(), 0, "not acknowledged in 5 s");
+    assert_eq!(
+        c.getsockflag(SRTO_SNDDATA).unwrap(),
+        0,
+        "not acknowledged in 5 s"
+    );
     thread::sleep(Duration::from_millis(400));
     c.close().unwrap();
 }
@@ -102,7 +106,11 @@ fn serves_allowed_callers_counts_and_forwards_and_refuses_the_others() {
     let err = caller("live/nope", None).connect(addr).unwrap_err();
     assert_eq!(err.reject_reason(), Some(RejectReason::NotFound), "{err}");
     let err = caller("", None).connect(addr).unwrap_err();
-    assert_eq!(err.reject_reason(), Some(RejectReason::Unauthorized), "{err}");
+    assert_eq!(
+        err.reject_reason(),
+        Some(RejectReason::Unauthorized),
+        "{err}"
+    );
     let err = caller("live/studio", Some("not-the-studio-secret"))
         .connect(addr)
         .unwrap_err();
@@ -151,4 +159,120 @@ fn serves_allowed_callers_counts_and_forwards_and_refuses_the_others() {
         "live: {:?}",
         srv.live()
     );
+}
+
+/// Builds examples/server (a no-op when `cargo test` already did) and returns its path next
+/// to this test binary.
+fn example_binary() -> std::path::PathBuf {
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "server"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("running cargo build --example server");
+    assert!(status.success(), "cargo build --example server failed");
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let bin = profile_dir.join("examples").join("server");
+    assert!(bin.exists(), "{} missing after the build", bin.display());
+    bin
+}
+
+/// A real external peer must be there in CI; elsewhere its absence skips the test.
+fn tool(name: &str) -> bool {
+    let found = std::process::Command::new(name)
+        .arg("-version")
+        .output()
+        .is_ok();
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is required in CI (install-libsrt.sh --with-tools)"
+        );
+        eprintln!("skipping: {name} not installed");
+    }
+    found
+}
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_server_binary_serves_srt_live_transmit_and_refuses_an_unknown_stream() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+
+    if !tool("srt-live-transmit") {
+        return;
+    }
+    let bin = example_binary();
+    let port = free_port();
+    let access = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/server-access.txt");
+    let mut server = Command::new(bin)
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--access", access])
+        .args(["--report", "0", "--duration", "3"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    let out = server.stdout.take().unwrap();
+    let reader = thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next_line = |want: &str| -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match lines.recv_timeout(left) {
+                Ok(l) if l.contains(want) => return l,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        panic!("the server never printed a line with {want:?}");
+    };
+    next_line("listening on");
+
+    // srt-live-transmit relays UDP into the server as a caller on stream live/cam2.
+    let udp_in = free_port();
+    let mut slt = Command::new("srt-live-transmit")
+        .arg(format!("udp://127.0.0.1:{udp_in}"))
+        .arg(format!("srt://127.0.0.1:{port}?streamid=live/cam2"))
+        .args(["-q", "-a:no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    next_line("joined");
+
+    // An srtfu caller with an unknown stream is refused with the access list's code.
+    let err = caller("live/unknown", None)
+        .connect(("127.0.0.1", port))
+        .unwrap_err();
+    assert_eq!(err.reject_reason(), Some(RejectReason::NotFound), "{err}");
+    assert!(next_line("refused").contains("live/unknown"));
+
+    let src = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..100u8 {
+        src.send_to(&[i; 1316], ("127.0.0.1", udp_in)).unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+    // At --duration's end the server prints the callers still connected.
+    let still = next_line("still");
+    let _ = slt.kill();
+    let _ = slt.wait();
+    assert!(
+        still.contains("stream=\"live/cam2\" bytes=131600 messages=100"),
+        "{still}"
+    );
+    let summary = next_line("callers served");
+    assert!(summary.contains("1 callers served, 1 refused"), "{summary}");
+    assert!(server.wait().unwrap().success());
+    reader.join().unwrap();
 }
