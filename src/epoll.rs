@@ -129,9 +129,9 @@ const INITIAL_CAPACITY: usize = 16;
 ///
 /// Registration methods take `&self`; the waits take `&mut self` because they fill buffers
 /// the epoll keeps and reuses, so a steady-state wait allocates nothing. The buffers grow
-/// when more sockets are ready than they hold (the rest stay ready for the next wait, except
-/// edge-triggered events, which [`uwait`](Self::uwait) never drops: it grows and reports
-/// them all).
+/// when more sockets are ready than they hold: [`uwait`](Self::uwait) then grows and looks
+/// again at once, so one call reports every ready socket; [`wait`](Self::wait) reports what
+/// fits and grows for the next call (libsrt keeps the others ready, level-triggered).
 ///
 /// `Epoll` is `Send` and `Sync` without any unsafe code: it holds an integer id and plain
 /// buffers. That is sound because libsrt guards its epoll table with its own lock

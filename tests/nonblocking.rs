@@ -254,3 +254,31 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     wait_for(&mut ep, &l, EpollEvents::IN, Duration::from_secs(3));
     assert_eq!(l.accept().unwrap().1, c2.getsockname().unwrap());
 }
+
+#[test]
+fn a_panicking_connect_callback_is_contained() {
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut c = SrtSocket::new_raw().unwrap();
+    c.setsockflag(SRTO_CONNTIMEO, 300).unwrap();
+    c.set_blocking(false).unwrap();
+    let (tx, rx) = mpsc::channel();
+    c.connect_callback(move |f| {
+        tx.send(f.error).unwrap();
+        panic!("connect callback bug");
+    })
+    .unwrap();
+    let mut ep = Epoll::new().unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
+    c.connect(silent.local_addr().unwrap()).unwrap();
+    // The closure ran (and panicked on a libsrt thread); libsrt carried on and reported ERR.
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(3)).unwrap(),
+        ErrorCode::NoServer
+    );
+    let ev = wait_for(&mut ep, &c, EpollEvents::ERR, Duration::from_secs(3));
+    assert!(ev.contains(EpollEvents::ERR));
+    // The process and libsrt still work: a fresh pair connects.
+    let (a, b) = nb_pair(TransType::Live);
+    drop((a, b));
+}
