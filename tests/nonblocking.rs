@@ -239,6 +239,8 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     let (l, addr) = nb_listener(TransType::Live);
     let c1 = SrtSocket::new_raw().unwrap();
     c1.connect(addr).unwrap();
+    // The caller's connect returns before the listener side has queued it; let it settle.
+    std::thread::sleep(Duration::from_millis(300));
     let mut ep = Epoll::new().unwrap();
     ep.add_usock(&l, EpollEvents::IN).unwrap();
     assert!(ep
