@@ -139,7 +139,9 @@ const INITIAL_CAPACITY: usize = 16;
 /// while another thread waits on the same id.
 ///
 /// The socket-side spellings of the seed exist too: [`SrtSocket::epoll_add_usock`],
-/// [`SrtSocket::epoll_update_usock`] and [`SrtSocket::epoll_remove_usock`].
+/// [`SrtSocket::epoll_update_usock`] and [`SrtSocket::epoll_remove_usock`]. Creating and
+/// waiting are not about one socket, so `srt_epoll_create` is [`Epoll::create`] (or
+/// [`Epoll::new`]) and `srt_epoll_wait` is [`Epoll::wait`], with no `SrtSocket` spelling.
 pub struct Epoll {
     id: c_int,
     read: Vec<sys::SRTSOCKET>,
@@ -348,8 +350,13 @@ impl Epoll {
             )
         };
         if rc < 0 {
-            let e = Error::last("srt_epoll_wait", None);
-            if e.code() == Some(ErrorCode::Timeout) {
+            // SAFETY: reads this thread's error code; a null errno pointer is allowed.
+            let code = unsafe { sys::srt_getlasterror(std::ptr::null_mut()) };
+            if code == ErrorCode::Timeout.raw() {
+                // A timeout is not an error here; checked before building an Error so that an
+                // idle wait allocates nothing either.
+                // SAFETY: clears this thread's error state; no preconditions.
+                unsafe { sys::srt_clearlasterror() };
                 return Ok(Ready {
                     readable: &[],
                     writable: &[],
@@ -357,7 +364,7 @@ impl Epoll {
                     sys_writable: &[],
                 });
             }
-            return Err(e);
+            return Err(Error::last("srt_epoll_wait", None));
         }
         let take = |n: c_int, cap: usize| (n.max(0) as usize).min(cap);
         let (rn, wn) = (take(rn, self.read.len()), take(wn, self.write.len()));

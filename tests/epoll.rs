@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::net::UdpSocket;
 use std::os::unix::io::AsRawFd;
 use std::thread;
@@ -13,6 +15,79 @@ use srtfu::{Epoll, EpollEvents, EpollFlags, ErrorCode, SrtSocket, TransType};
 use support::pair;
 
 const SHORT: Option<Duration> = Some(Duration::from_millis(100));
+
+/// Counts the Rust heap allocations made by the current thread while `COUNTING` is on, to
+/// prove that waits reuse their buffers. (libsrt's own C++ allocations are not Rust's.)
+struct CountingAlloc;
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCS: Cell<usize> = const { Cell::new(0) };
+}
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCS.with(|a| a.set(a.get() + 1));
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if COUNTING.with(Cell::get) {
+            ALLOCS.with(|a| a.set(a.get() + 1));
+        }
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn allocations_in(f: impl FnOnce()) -> usize {
+    ALLOCS.with(|a| a.set(0));
+    COUNTING.with(|c| c.set(true));
+    f();
+    COUNTING.with(|c| c.set(false));
+    ALLOCS.with(Cell::get)
+}
+
+#[test]
+fn epoll_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Epoll>();
+}
+
+#[test]
+fn steady_state_waits_allocate_nothing() {
+    let (client, server) = pair(TransType::Live);
+    let mut ep = Epoll::new().unwrap();
+    ep.add_usock(&server, EpollEvents::IN).unwrap();
+    ep.add_usock(&client, EpollEvents::OUT).unwrap();
+    // Warm up: first calls may size the buffers.
+    assert_eq!(ep.wait(SHORT).unwrap().writable, &[client.id()]);
+    assert_eq!(ep.uwait(SHORT).unwrap().len(), 1);
+    let n = allocations_in(|| {
+        for _ in 0..100 {
+            assert_eq!(ep.wait(SHORT).unwrap().writable.len(), 1);
+            assert_eq!(ep.uwait(SHORT).unwrap().len(), 1);
+        }
+    });
+    assert_eq!(n, 0, "allocations in 200 ready waits");
+    // An idle wait that times out allocates nothing either.
+    ep.remove_usock(&client).unwrap();
+    let n = allocations_in(|| {
+        assert!(ep.wait(Some(Duration::from_millis(10))).unwrap().is_empty());
+        assert!(ep
+            .uwait(Some(Duration::from_millis(10)))
+            .unwrap()
+            .is_empty());
+    });
+    assert_eq!(n, 0, "allocations in timed-out waits");
+}
 
 #[test]
 fn waiting_on_an_empty_epoll_fails_with_pollempty() {
