@@ -218,7 +218,8 @@ unsafe extern "C" fn connect_trampoline(
 /// Listen and connect callbacks.
 impl SrtSocket {
     /// Installs a closure that vets every incoming caller before its handshake completes
-    /// (`srt_listen_callback`). Call it before [`listen`](Self::listen).
+    /// (`srt_listen_callback`). Call it before [`listen`](Self::listen), so that no caller
+    /// gets in unvetted (libsrt also takes it later, for callers that come after).
     ///
     /// The closure gets the [`IncomingCaller`] (address, handshake version, stream id, and
     /// the pending socket for per-connection options such as `SRTO_PASSPHRASE`) and returns
@@ -251,7 +252,7 @@ impl SrtSocket {
     /// ```
     ///
     /// # Errors
-    /// An invalid socket, or one already listening (libsrt refuses the hook then).
+    /// An invalid or closed socket.
     pub fn listen_callback<F>(&mut self, f: F) -> Result<()>
     where
         F: FnMut(&IncomingCaller<'_>) -> std::result::Result<(), RejectReason> + Send + 'static,

@@ -179,6 +179,14 @@ fn a_panicking_callback_rejects_and_the_listener_keeps_serving() {
 fn the_callback_is_replaced_and_both_closures_stay_valid() {
     let mut l = SrtSocket::new_raw().unwrap();
     l.listen_callback(|_| Err(RejectReason::Forbidden)).unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(4).unwrap();
+    let addr = l.getsockname().unwrap();
+    assert_eq!(
+        rejected_with(&caller("second", None), addr),
+        RejectReason::Forbidden
+    );
+    // Replaced while listening: new callers meet the second closure.
     l.listen_callback(|c| {
         if c.streamid() == "second" {
             Ok(())
@@ -187,9 +195,6 @@ fn the_callback_is_replaced_and_both_closures_stay_valid() {
         }
     })
     .unwrap();
-    l.bind("127.0.0.1:0").unwrap();
-    l.listen(4).unwrap();
-    let addr = l.getsockname().unwrap();
     caller("second", None).connect(addr).unwrap();
     assert_eq!(
         rejected_with(&caller("x", None), addr),
@@ -205,4 +210,31 @@ fn a_libsrt_reason_below_1000_becomes_the_fallback_code() {
     assert_eq!(err.code(), Some(ErrorCode::ConnRejected), "{err}");
     // libsrt refuses internal codes from a callback; srtfu sends SRT_REJX_FALLBACK instead.
     assert_eq!(err.reject_reason(), Some(RejectReason::Fallback));
+}
+
+#[test]
+fn an_ipv6_caller_is_seen_with_its_ipv6_address() {
+    let (tx, rx) = mpsc::channel();
+    let mut l = SrtSocket::new_raw().unwrap();
+    l.listen_callback(move |c| {
+        tx.send(c.peer_addr()).unwrap();
+        Ok(())
+    })
+    .unwrap();
+    if let Err(e) = l.bind("[::1]:0") {
+        // Some containers have no IPv6 loopback at all.
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "IPv6 loopback needed in CI: {e}"
+        );
+        eprintln!("skipping: no IPv6 loopback ({e})");
+        return;
+    }
+    l.listen(4).unwrap();
+    let addr = l.getsockname().unwrap();
+    let c = caller("v6", None);
+    c.connect(addr).unwrap();
+    let peer = rx.recv_timeout(Duration::from_secs(1)).unwrap().unwrap();
+    assert!(peer.is_ipv6(), "{peer}");
+    assert_eq!(peer, c.getsockname().unwrap());
 }
