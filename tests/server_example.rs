@@ -164,14 +164,19 @@ fn serves_allowed_callers_counts_and_forwards_and_refuses_the_others() {
 /// Builds examples/server (a no-op when `cargo test` already did) and returns its path next
 /// to this test binary.
 fn example_binary() -> std::path::PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "server"])
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/this-test → target/<profile>/examples/server
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let mut build = std::process::Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "--example", "server"]);
+    if profile_dir.file_name() == Some(std::ffi::OsStr::new("release")) {
+        build.arg("--release");
+    }
+    let status = build
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("running cargo build --example server");
     assert!(status.success(), "cargo build --example server failed");
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().unwrap().parent().unwrap();
     let bin = profile_dir.join("examples").join("server");
     assert!(bin.exists(), "{} missing after the build", bin.display());
     bin
