@@ -20,6 +20,11 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand};
 use srtfu::sys;
 
+/// The Epoll server of examples/server.rs, benchmarked as it is.
+#[allow(dead_code)]
+#[path = "../server.rs"]
+mod server;
+
 /// Live payload size: 7 MPEG-TS packets.
 const PAYLOAD: usize = 1316;
 
@@ -84,6 +89,9 @@ struct Opts {
     /// Callers per run in the many-connections scenario (default 16,64,256; quick: 16).
     #[arg(long, value_delimiter = ',')]
     callers: Option<Vec<usize>>,
+    /// Rate of each caller in the many-connections scenario, Mb/s (default 1).
+    #[arg(long)]
+    caller_mbps: Option<f64>,
     /// Fail (exit 1) when srt-live-transmit or srt-file-transmit is missing, instead of
     /// leaving their rows out. Implied by CI=true.
     #[arg(long)]
@@ -394,6 +402,18 @@ fn run_child(mut cmd: Command, count: bool, limit: Duration) -> Result<Usage, St
         let _ = err.read_to_string(&mut s);
         s
     });
+    let mut u = reap(pid, limit)?;
+    // The child is reaped; std's handle must not wait or kill it again.
+    drop(child);
+    let (stdout, counted) = out_t.join().unwrap_or_default();
+    u.stdout = stdout;
+    u.counted = counted;
+    u.stderr = err_t.join().unwrap_or_default();
+    Ok(u)
+}
+
+/// Waits for child `pid` with `wait4`, killing it after `limit`; its CPU and peak RSS.
+fn reap(pid: libc::pid_t, limit: Duration) -> Result<Usage, String> {
     let start = Instant::now();
     let mut status: c_int = 0;
     // SAFETY: rusage is plain old data; all-zero is valid.
@@ -419,19 +439,13 @@ fn run_child(mut cmd: Command, count: bool, limit: Duration) -> Result<Usage, St
         thread::sleep(Duration::from_micros(500));
     }
     let ended = Instant::now();
-    // The child is reaped; std's handle must not wait or kill it again.
-    drop(child);
-    let (stdout, counted) = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
     Ok(Usage {
         cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
         maxrss_kib: ru.ru_maxrss as u64,
         ended: Some(ended),
-        stdout,
-        counted,
-        stderr,
         exit_ok: !killed && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         killed,
+        ..Usage::default()
     })
 }
 
@@ -546,6 +560,7 @@ mod child {
             "live-raw" => live_raw(args),
             "live-socket" => live_socket(args),
             "file-raw" => file_raw(args),
+            "many-server" => many::server_child(args),
             other => Err(format!("unknown child kind {other}")),
         };
         match r {
@@ -1404,12 +1419,217 @@ mod overhead {
 
 mod many {
     use super::*;
+    use srtfu::SrtSocket;
 
-    pub fn run(_o: &Opts) -> Result<(), String> {
+    /// The server of examples/server.rs, run by the `__child many-server` child: one thread,
+    /// one Epoll, every caller accepted. Serves until `n` callers came and left (or `limit`),
+    /// then prints the totals.
+    pub fn server_child(args: &[String]) -> Result<String, String> {
+        let (n, limit) = match args {
+            [n, limit] => (
+                n.parse::<usize>().map_err(|e| e.to_string())?,
+                limit.parse::<u64>().map_err(|e| e.to_string())?,
+            ),
+            _ => return Err("usage: many-server CALLERS LIMIT_SECS".into()),
+        };
+        let sargs = server::Args {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            access: None,
+            forward: None,
+            report: 0,
+            duration: None,
+            backlog: (n as i32).clamp(16, 1024),
+            latency: 120,
+        };
+        let mut srv = server::Server::bind(&sargs, server::Access::open())
+            .map_err(|e| format!("server: {e}"))?;
+        let port = srv.local_addr().map_err(|e| e.to_string())?.port();
+        // The parent reads the port from this first line.
+        println!("PORT {port}");
+        std::io::stdout().flush().map_err(|e| e.to_string())?;
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let deadline = Instant::now() + Duration::from_secs(limit);
+        while Instant::now() < deadline {
+            srv.run(&stop, Some(Instant::now() + Duration::from_millis(100)))
+                .map_err(|e| format!("server: {e}"))?;
+            if srv.finished.len() >= n && srv.live().is_empty() {
+                break;
+            }
+        }
+        let all: Vec<server::CallerStats> = srv.finished.iter().cloned().chain(srv.live()).collect();
+        let messages: u64 = all.iter().map(|s| s.messages).sum();
+        let bytes: u64 = all.iter().map(|s| s.bytes).sum();
+        Ok(format!(
+            "callers={} messages={messages} bytes={bytes}",
+            all.len()
+        ))
+    }
+
+    struct Sample {
+        sent: u64,
+        delivered: u64,
+        callers: u64,
+        cpu: f64,
+        rss_kib: u64,
+    }
+
+    /// Connects `n` callers and sends `seconds` of `mbps` each from one pacing thread.
+    fn callers(port: u16, n: usize, mbps: f64, seconds: f64) -> Result<u64, String> {
+        let mut socks = Vec::with_capacity(n);
+        for i in 0..n {
+            let s = SrtSocket::new_raw().map_err(|e| e.to_string())?;
+            s.setsockflag(srtfu::SRTO_STREAMID, format!("bench/{i}"))
+                .map_err(|e| e.to_string())?;
+            s.connect(("127.0.0.1", port))
+                .map_err(|e| format!("caller {i}: {e}"))?;
+            socks.push(s);
+        }
+        let per = (mbps * 1e6 / (PAYLOAD as f64 * 8.0) * seconds).round() as u64;
+        let pps = mbps * 1e6 / (PAYLOAD as f64 * 8.0);
+        let payload = [0x47u8; PAYLOAD];
+        let start = Instant::now();
+        let mut sent = 0u64; // per caller
+        while sent < per {
+            let due = ((start.elapsed().as_secs_f64() * pps) as u64).min(per);
+            while sent < due {
+                for s in &socks {
+                    if raw::sendmsg(s.id(), &payload) < 0 {
+                        return Err(raw::last_error("srt_sendmsg"));
+                    }
+                }
+                sent += 1;
+            }
+            thread::sleep(Duration::from_micros(500));
+        }
+        let drain = Instant::now();
+        while socks.iter().any(|s| raw::unacked(s.id()) > 0)
+            && drain.elapsed() < Duration::from_secs(3)
+        {
+            thread::sleep(Duration::from_millis(5));
+        }
+        thread::sleep(Duration::from_millis(420));
+        drop(socks);
+        Ok(per * n as u64)
+    }
+
+    fn one(n: usize, mbps: f64, seconds: f64) -> Result<Sample, String> {
+        let limit = 30 + seconds as u64 + n as u64 / 8;
+        let mut cmd = self_child("many-server", &[n.to_string(), limit.to_string()]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // The server prints its port first; run_child then reaps it. Spawned here by hand so
+        // that the port can be read before the callers start.
+        let mut child = cmd.spawn().map_err(|e| format!("server child: {e}"))?;
+        let pid = child.id() as libc::pid_t;
+        let mut out = child.stdout.take().expect("piped");
+        let mut err = child.stderr.take().expect("piped");
+        let err_t = thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        let mut first = Vec::new();
+        let mut byte = [0u8; 1];
+        while out.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
+            first.push(byte[0]);
+        }
+        let line = String::from_utf8_lossy(&first).into_owned();
+        let port: Option<u16> = line.strip_prefix("PORT ").and_then(|p| p.trim().parse().ok());
+        let out_t = thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        let sent = match port {
+            Some(p) => callers(p, n, mbps, seconds),
+            None => Err(format!("server child did not report its port: {line:?}")),
+        };
+        if sent.is_err() {
+            // SAFETY: pid is our child, not yet reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        let u = reap(pid, Duration::from_secs(limit + 5))?;
+        drop(child);
+        let stdout = out_t.join().unwrap_or_default();
+        let stderr = err_t.join().unwrap_or_default();
+        let sent = sent.map_err(|e| format!("{n} callers: {e}; server: {}", stderr.trim()))?;
+        if !u.exit_ok {
+            return Err(format!("server failed: {}", stderr.trim()));
+        }
+        Ok(Sample {
+            sent,
+            delivered: result_field(&stdout, "messages").unwrap_or(0),
+            callers: result_field(&stdout, "callers").unwrap_or(0),
+            cpu: u.cpu.as_secs_f64(),
+            rss_kib: u.maxrss_kib,
+        })
+    }
+
+    pub fn run(o: &Opts) -> Result<(), String> {
+        let ns = o
+            .callers
+            .clone()
+            .unwrap_or(if o.quick { vec![16] } else { vec![16, 64, 256] });
+        let mbps = o.caller_mbps.unwrap_or(1.0);
+        let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
         println!(
-            "\n## many connections: not run yet — needs the single-thread Epoll server \
-             (issue 4), which is not merged\n"
+            "\n## many connections: N live callers × {mbps} Mb/s for {seconds} s into \
+             examples/server.rs (one thread, one Epoll) in a child process, {} round(s); medians",
+            o.rounds()
         );
-        Ok(())
+        println!(
+            "Callers are paced by one thread of the bench process; CPU and peak RSS are the \
+             server process's (wait4), start to end, handshakes included.\n"
+        );
+        let mut t = Table::new(&[
+            "N",
+            "connected",
+            "sent",
+            "delivered",
+            "delivered/sent",
+            "lost",
+            "server CPU s",
+            "CPU µs/pkt",
+            "peak RSS MiB",
+        ]);
+        let mut failed = 0;
+        for &n in &ns {
+            let mut v = Vec::new();
+            for _ in 0..o.rounds() {
+                match one(n, mbps, seconds) {
+                    Ok(s) => v.push(s),
+                    Err(e) => {
+                        eprintln!("many {n}: {e}");
+                        failed += 1;
+                    }
+                }
+            }
+            let med = |f: &dyn Fn(&Sample) -> f64| {
+                let mut x: Vec<f64> = v.iter().map(f).collect();
+                median(&mut x)
+            };
+            t.row(vec![
+                n.to_string(),
+                format!("{:.0}", med(&|s| s.callers as f64)),
+                format!("{:.0}", med(&|s| s.sent as f64)),
+                format!("{:.0}", med(&|s| s.delivered as f64)),
+                format!("{:.4}", med(&|s| s.delivered as f64 / s.sent as f64)),
+                format!("{:.0}", med(&|s| s.sent as f64 - s.delivered as f64)),
+                format!("{:.2}", med(&|s| s.cpu)),
+                format!("{:.2}", med(&|s| s.cpu / s.delivered.max(1) as f64 * 1e6)),
+                format!("{:.1}", med(&|s| s.rss_kib as f64 / 1024.0)),
+            ]);
+            if v.iter().any(|s| s.delivered == 0 || s.callers < n as u64) {
+                eprintln!("many {n}: not every caller connected and delivered");
+                failed += 1;
+            }
+        }
+        t.print();
+        if failed == 0 {
+            Ok(())
+        } else {
+            Err(format!("{failed} many-connection run(s) failed"))
+        }
     }
 }
