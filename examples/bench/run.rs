@@ -1475,13 +1475,20 @@ mod many {
 
     /// Connects `n` callers and sends `seconds` of `mbps` each from one pacing thread.
     fn callers(port: u16, n: usize, mbps: f64, seconds: f64) -> Result<u64, String> {
-        let mut socks = Vec::with_capacity(n);
+        // All callers bind the same local UDP port, so libsrt runs them over one multiplexer
+        // (one pair of I/O threads) instead of N: the benchmark loads the server, not itself.
+        let mut socks: Vec<SrtSocket> = Vec::with_capacity(n);
+        let mut local: Option<std::net::SocketAddr> = None;
         for i in 0..n {
             let s = SrtSocket::new_raw().map_err(|e| e.to_string())?;
             s.setsockflag(srtfu::SRTO_STREAMID, format!("bench/{i}"))
                 .map_err(|e| e.to_string())?;
-            s.connect(("127.0.0.1", port))
+            let src = local.unwrap_or_else(|| "127.0.0.1:0".parse().expect("address"));
+            s.connect_bind(src, ("127.0.0.1", port))
                 .map_err(|e| format!("caller {i}: {e}"))?;
+            if local.is_none() {
+                local = Some(s.getsockname().map_err(|e| e.to_string())?);
+            }
             socks.push(s);
         }
         let per = (mbps * 1e6 / (PAYLOAD as f64 * 8.0) * seconds).round() as u64;
