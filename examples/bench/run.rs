@@ -120,11 +120,11 @@ pub fn main_with(args: Vec<String>) -> i32 {
     srtfu::log::set_level(log::LevelFilter::Error);
     let result = match cli.cmd {
         Cmd::Child { kind, args } => return child::main(&kind, &args),
-        Cmd::Live(o) => with_header(&o, |o| live::run(o)),
-        Cmd::File(o) => with_header(&o, |o| file::run(o)),
-        Cmd::Rtt(o) => with_header(&o, |o| rtt::run(o)),
-        Cmd::Overhead(o) => with_header(&o, |o| overhead::run(o)),
-        Cmd::Many(o) => with_header(&o, |o| many::run(o)),
+        Cmd::Live(o) => with_header(&o, live::run),
+        Cmd::File(o) => with_header(&o, file::run),
+        Cmd::Rtt(o) => with_header(&o, rtt::run),
+        Cmd::Overhead(o) => with_header(&o, overhead::run),
+        Cmd::Many(o) => with_header(&o, many::run),
         Cmd::All(o) => with_header(&o, |o| {
             let mut fails = Vec::new();
             for (name, f) in [
@@ -214,9 +214,8 @@ mod raw {
 
     pub fn set_i32(s: Sock, opt: sys::SRT_SOCKOPT, v: i32) -> Result<(), String> {
         // SAFETY: v is an int living across the call; its size is passed.
-        let rc = unsafe {
-            sys::srt_setsockflag(s, opt, &v as *const i32 as *const c_void, 4 as c_int)
-        };
+        let rc =
+            unsafe { sys::srt_setsockflag(s, opt, &v as *const i32 as *const c_void, 4 as c_int) };
         check(rc, "srt_setsockflag").map(drop)
     }
 
@@ -800,16 +799,19 @@ mod live {
     }
 
     pub fn run(o: &Opts) -> Result<(), String> {
-        let rates = o
-            .rates
-            .clone()
-            .unwrap_or(if o.quick { vec![100] } else { vec![100, 300, 500] });
+        let rates = o.rates.clone().unwrap_or(if o.quick {
+            vec![100]
+        } else {
+            vec![100, 300, 500]
+        });
         let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
         let mut rxs = vec![Rx::SrtSocket, Rx::Raw];
         if tool_available("srt-live-transmit") {
             rxs.push(Rx::LiveTransmit);
         } else if o.require_tools() {
-            return Err("srt-live-transmit is not installed (install-libsrt.sh --with-tools)".into());
+            return Err(
+                "srt-live-transmit is not installed (install-libsrt.sh --with-tools)".into(),
+            );
         } else {
             println!("(srt-live-transmit not found: its row is left out)");
         }
@@ -987,8 +989,10 @@ mod file {
         for k in 0..16u64 {
             let off = (la.saturating_sub(x.len() as u64)) * k / 15;
             let n = (x.len() as u64).min(la - off) as usize;
-            fa.read_exact_at(&mut x[..n], off).map_err(|e| e.to_string())?;
-            fb.read_exact_at(&mut y[..n], off).map_err(|e| e.to_string())?;
+            fa.read_exact_at(&mut x[..n], off)
+                .map_err(|e| e.to_string())?;
+            fb.read_exact_at(&mut y[..n], off)
+                .map_err(|e| e.to_string())?;
             if x[..n] != y[..n] {
                 return Err(format!("content differs near offset {off}"));
             }
@@ -1066,7 +1070,9 @@ mod file {
         if tool_available("srt-file-transmit") {
             rxs.push(Rx::FileTransmit);
         } else if o.require_tools() {
-            return Err("srt-file-transmit is not installed (install-libsrt.sh --with-tools)".into());
+            return Err(
+                "srt-file-transmit is not installed (install-libsrt.sh --with-tools)".into(),
+            );
         } else {
             println!("(srt-file-transmit not found: its row is left out)");
         }
@@ -1158,7 +1164,8 @@ mod rtt {
             .map_err(|_| "accept panicked".to_string())?
             .map_err(e)?;
         for s in [&a, &c] {
-            s.set_read_timeout(Some(Duration::from_secs(2))).map_err(e)?;
+            s.set_read_timeout(Some(Duration::from_secs(2)))
+                .map_err(e)?;
         }
         Ok((c, a))
     }
@@ -1324,11 +1331,7 @@ mod overhead {
 
     pub fn run(o: &Opts) -> Result<(), String> {
         let e = |e: srtfu::Error| e.to_string();
-        let (iters, reps) = if o.quick {
-            (20_000, 3)
-        } else {
-            (1_000_000, 7)
-        };
+        let (iters, reps) = if o.quick { (20_000, 3) } else { (1_000_000, 7) };
         let l = SrtSocket::new_raw().map_err(e)?;
         l.bind("127.0.0.1:0").map_err(e)?;
         l.listen(1).map_err(e)?;
@@ -1456,7 +1459,8 @@ mod many {
                 break;
             }
         }
-        let all: Vec<server::CallerStats> = srv.finished.iter().cloned().chain(srv.live()).collect();
+        let all: Vec<server::CallerStats> =
+            srv.finished.iter().cloned().chain(srv.live()).collect();
         let messages: u64 = all.iter().map(|s| s.messages).sum();
         let bytes: u64 = all.iter().map(|s| s.bytes).sum();
         Ok(format!(
@@ -1542,7 +1546,9 @@ mod many {
             first.push(byte[0]);
         }
         let line = String::from_utf8_lossy(&first).into_owned();
-        let port: Option<u16> = line.strip_prefix("PORT ").and_then(|p| p.trim().parse().ok());
+        let port: Option<u16> = line
+            .strip_prefix("PORT ")
+            .and_then(|p| p.trim().parse().ok());
         let out_t = thread::spawn(move || {
             let mut s = String::new();
             let _ = out.read_to_string(&mut s);
