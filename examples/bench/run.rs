@@ -941,8 +941,12 @@ mod file {
     /// Serves `src` to one caller: with `protocol`, reads the fetch request (int32 LE name
     /// length, name) and answers int64 LE size first; then srt_send of the bytes in 1 MiB
     /// chunks; srt_close (lingers until delivered). Returns when the connection was accepted.
-    fn server(l: raw::Sock, src: &Path, protocol: bool) -> Result<Instant, String> {
-        let s = raw::accept(l)?;
+    /// Returns when the connection was accepted (None if never) and how serving went.
+    fn server(l: raw::Sock, src: &Path, protocol: bool) -> (Option<Instant>, Result<(), String>) {
+        let s = match raw::accept(l) {
+            Ok(s) => s,
+            Err(e) => return (None, Err(e)),
+        };
         let t0 = Instant::now();
         let r = (|| {
             let mut f = File::open(src).map_err(|e| format!("{}: {e}", src.display()))?;
@@ -969,7 +973,7 @@ mod file {
             Ok(())
         })();
         raw::close(s);
-        r.map(|()| t0)
+        (Some(t0), r)
     }
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -1072,23 +1076,26 @@ mod file {
                 c
             }
         };
-        let spawned = Instant::now();
         let u = run_child(cmd, false, limit);
         raw::close(l);
         let t0 = srv.join().map_err(|_| "server panicked".to_string())?;
         let u = u?;
-        let t0 = match t0 {
-            Ok(t0) => t0,
-            Err(e) if u.exit_ok && same_file(src, &out).is_ok() => {
+        let (t0, served) = t0;
+        let t0 = match (t0, served) {
+            (Some(t0), Ok(())) => t0,
+            (Some(t0), Err(e)) if u.exit_ok && same_file(src, &out).is_ok() => {
                 // Seen once under heavy load: srt_send reported a broken connection although the
-                // receiver got and checked every byte. Timing from the child's start then.
+                // receiver got and checked every byte.
                 eprintln!(
                     "file: {}: server reported \"{e}\" after the receiver had the whole file",
                     rx.name()
                 );
-                spawned
+                t0
             }
-            Err(e) => return Err(format!("{}: server: {e}; child: {}", rx.name(), u.stderr)),
+            (_, Err(e)) => {
+                return Err(format!("{}: server: {e}; child: {}", rx.name(), u.stderr))
+            }
+            (None, Ok(())) => unreachable!("the server returns Ok only after accepting"),
         };
         if !u.exit_ok {
             return Err(format!(
