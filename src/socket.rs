@@ -6,7 +6,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::raw::{c_char, c_int, c_void};
 use std::path::Path;
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
 use crate::addr::RawAddr;
@@ -52,6 +53,13 @@ pub fn version() -> (u32, u32, u32) {
     // SAFETY: srt_getversion has no preconditions.
     let v = unsafe { sys::srt_getversion() };
     (v >> 16, (v >> 8) & 0xff, v & 0xff)
+}
+
+/// libsrt's clock in µs (`srt_time_now`): the clock of [`MsgCtrl::srctime`] and
+/// [`SrtSocket::connection_time`].
+pub fn time_now() -> i64 {
+    // SAFETY: srt_time_now only reads a clock.
+    unsafe { sys::srt_time_now() }
 }
 
 /// Turns libsrt's status return into a Result, reading the error right after the call.
@@ -155,6 +163,12 @@ impl MsgCtrl {
 /// ```
 pub struct SrtSocket {
     id: sys::SRTSOCKET,
+    /// Set once `srt_close` has been called (by [`close`](Self::close),
+    /// [`close_ref`](Self::close_ref) or drop), so that the id is closed exactly once.
+    closed: AtomicBool,
+    /// The address this socket connected to (caller, rendezvous): libsrt 1.5.1's
+    /// srt_getpeername reports an empty address on a caller socket, so srtfu keeps it.
+    connected_to: OnceLock<SocketAddr>,
     /// The URL the socket was made from, for connect()/bind() without arguments.
     url: Option<crate::url::SrtUrl>,
     /// Values libsrt holds pointers to (callback closures): dropped after `srt_close`, since
@@ -168,7 +182,9 @@ pub struct SrtSocket {
 unsafe impl Send for SrtSocket {}
 // SAFETY: libsrt allows concurrent calls on one socket from several threads (one thread
 // receiving while another sends, a third reading stats); its send and receive paths take
-// separate internal locks. `&SrtSocket` exposes only such calls; `close` takes `self`.
+// separate internal locks. `close_ref(&self)` is among them: srt_close is meant to be called
+// while other threads are blocked on the socket (it wakes them with an error), and the
+// `closed` flag is atomic so the id is closed once.
 unsafe impl Sync for SrtSocket {}
 
 impl SrtSocket {
@@ -185,6 +201,8 @@ impl SrtSocket {
         }
         Ok(SrtSocket {
             id,
+            closed: AtomicBool::new(false),
+            connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
         })
@@ -235,6 +253,8 @@ impl SrtSocket {
     pub unsafe fn from_raw(id: sys::SRTSOCKET) -> SrtSocket {
         SrtSocket {
             id,
+            closed: AtomicBool::new(false),
+            connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
         }
@@ -339,7 +359,9 @@ impl SrtSocket {
         let raw = RawAddr::from(addr);
         // SAFETY: raw points to a sockaddr of length raw.len that lives across the call.
         let rc = unsafe { sys::srt_connect(self.id, raw.as_ptr(), raw.len) };
-        check(rc, "srt_connect", Some(self.id)).map(drop)
+        check(rc, "srt_connect", Some(self.id))?;
+        let _ = self.connected_to.set(addr);
+        Ok(())
     }
 
     /// Connects to the URL's host and port (made with [`new`](Self::new)); binds first to the
@@ -369,10 +391,13 @@ impl SrtSocket {
         target: B,
     ) -> Result<()> {
         let src = RawAddr::from(resolve("srt_connect_bind", source)?);
-        let dst = RawAddr::from(resolve("srt_connect_bind", target)?);
+        let target = resolve("srt_connect_bind", target)?;
+        let dst = RawAddr::from(target);
         // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
         let rc = unsafe { sys::srt_connect_bind(self.id, src.as_ptr(), dst.as_ptr(), dst.len) };
-        check(rc, "srt_connect_bind", Some(self.id)).map(drop)
+        check(rc, "srt_connect_bind", Some(self.id))?;
+        let _ = self.connected_to.set(target);
+        Ok(())
     }
 
     /// Rendezvous connection: binds to `local` and connects to `remote`, which does the same
@@ -386,10 +411,13 @@ impl SrtSocket {
         remote: B,
     ) -> Result<()> {
         let l = RawAddr::from(resolve("srt_rendezvous", local)?);
-        let r = RawAddr::from(resolve("srt_rendezvous", remote)?);
+        let remote = resolve("srt_rendezvous", remote)?;
+        let r = RawAddr::from(remote);
         // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
         let rc = unsafe { sys::srt_rendezvous(self.id, l.as_ptr(), l.len, r.as_ptr(), r.len) };
-        check(rc, "srt_rendezvous", Some(self.id)).map(drop)
+        check(rc, "srt_rendezvous", Some(self.id))?;
+        let _ = self.connected_to.set(remote);
+        Ok(())
     }
 
     /// Closes the socket now (`srt_close`) and reports libsrt's answer; dropping does the
@@ -397,11 +425,46 @@ impl SrtSocket {
     ///
     /// # Errors
     /// Whatever libsrt reports.
-    pub fn close(mut self) -> Result<()> {
-        // SAFETY: we own the id; it is closed here and Drop skips the invalid id after.
+    pub fn close(self) -> Result<()> {
+        // Drop runs afterwards and sees the socket closed.
+        self.close_ref()
+    }
+
+    /// Closes the socket through a shared reference (`srt_close`), for example from another
+    /// thread while one thread is blocked in [`recv`](Self::recv), [`send`](Self::send) or
+    /// [`accept`](Self::accept) on the same socket: libsrt wakes the blocked call, which then
+    /// returns an error. Every later call on this `SrtSocket` fails (`SRT_EINVSOCK`), and
+    /// dropping it does not close the id again. Calling it twice is harmless (the second call
+    /// does nothing and returns `Ok`).
+    ///
+    /// This is sound because libsrt never hands a closed socket's id to a new socket until
+    /// its id space (2^30 ids, counted down from a random start) wraps around, so the stale
+    /// id held here cannot name somebody else's socket in practice.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// let sock = Arc::new(srtfu::SrtSocket::open("srt://127.0.0.1:4201")?);
+    /// let reader = { let s = Arc::clone(&sock); std::thread::spawn(move || s.recv(&mut [0; 1500])) };
+    /// sock.close_ref()?;
+    /// assert!(reader.join().unwrap().is_err());
+    /// # Ok::<(), srtfu::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever libsrt reports for `srt_close`.
+    pub fn close_ref(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        // SAFETY: we own the id and the flag makes this the only srt_close of it; libsrt
+        // allows srt_close while other threads are inside calls on the same socket.
         let rc = unsafe { sys::srt_close(self.id) };
-        self.id = sys::SRT_INVALID_SOCK;
         check(rc, "srt_close", None).map(drop)
+    }
+
+    /// Whether [`close_ref`](Self::close_ref) (or `close`) has been called on this socket.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     // ----- data ---------------------------------------------------------------------------
@@ -409,13 +472,19 @@ impl SrtSocket {
     /// Sends bytes (`srt_send`). In live mode one call sends one message of at most
     /// SRTO_PAYLOADSIZE bytes; in file mode, a part of the stream.
     ///
+    /// A live message longer than SRTO_PAYLOADSIZE is refused whole, never cut: libsrt
+    /// 1.5.1 answers `SRT_EINVALMSGAPI`, and srtfu's error message says the message is larger
+    /// than SRTO_PAYLOADSIZE.
+    ///
     /// # Errors
     /// Not connected, broken, timeout (SRTO_SNDTIMEO), would-block, or a message too large.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         let len = len_arg("srt_send", buf.len())?;
         // SAFETY: buf is valid for len bytes during the call.
         let n = unsafe { sys::srt_send(self.id, buf.as_ptr() as *const c_char, len) };
-        check(n, "srt_send", None).map(|n| n as usize)
+        check(n, "srt_send", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_send_error(e, buf.len(), 0))
     }
 
     /// Sends one message with a time to live and an in-order flag (`srt_sendmsg`).
@@ -435,20 +504,28 @@ impl SrtSocket {
                 inorder as c_int,
             )
         };
-        check(n, "srt_sendmsg", None).map(|n| n as usize)
+        check(n, "srt_sendmsg", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_send_error(e, buf.len(), 0))
     }
 
     /// Sends one message with control data (`srt_sendmsg2`); returns the bytes sent and the
     /// control data as libsrt updated it (the message number it assigned, the source time).
     ///
+    /// A `srctime` other than 0 must be on libsrt's clock ([`time_now`](crate::time_now)),
+    /// not before the connection started ([`connection_time`](Self::connection_time)) and not
+    /// in the future, and needs TSBPD with the message API (live mode); libsrt refuses it
+    /// otherwise.
+    ///
     /// # Errors
-    /// As [`send`](Self::send).
+    /// As [`send`](Self::send); also a `srctime` libsrt refuses.
     pub fn sendmsg2(&self, buf: &[u8], ctrl: Option<MsgCtrl>) -> Result<(usize, MsgCtrl)> {
         let len = len_arg("srt_sendmsg2", buf.len())?;
         let mut raw = ctrl.unwrap_or_default().to_raw();
         // SAFETY: buf is valid for len bytes; raw is a valid SRT_MSGCTRL libsrt may update.
         let n = unsafe { sys::srt_sendmsg2(self.id, buf.as_ptr() as *const c_char, len, &mut raw) };
-        let n = check(n, "srt_sendmsg2", None)?;
+        let n = check(n, "srt_sendmsg2", None)
+            .map_err(|e| self.explain_send_error(e, buf.len(), raw.srctime))?;
         Ok((n as usize, MsgCtrl::from_raw(&raw)))
     }
 
@@ -494,7 +571,9 @@ impl SrtSocket {
     }
 
     /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
-    /// `block` is the size libsrt reads at a time (0: its default).
+    /// `block` is the size libsrt reads at a time; 0 means libsrt's default
+    /// (`SRT_DEFAULT_SENDFILE_BLOCK`, 364000) — srtfu passes that number, because libsrt
+    /// 1.5.1 given a block of 0 loops forever sending nothing.
     ///
     /// Note: libsrt 1.5.1's srt_sendfile stalls on loopback after a few MB; srtfu's file
     /// server sends with [`send`](Self::send) instead.
@@ -507,7 +586,10 @@ impl SrtSocket {
             .map_err(|_| Error::invalid_argument("srt_sendfile", "offset too large"))?;
         let size = i64::try_from(size)
             .map_err(|_| Error::invalid_argument("srt_sendfile", "size too large"))?;
-        let block = len_arg("srt_sendfile", block)?;
+        let block = len_arg(
+            "srt_sendfile",
+            file_block(block, sys::SRT_DEFAULT_SENDFILE_BLOCK),
+        )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_sendfile(self.id, c.as_ptr(), &mut off, size, block) };
         if n < 0 {
@@ -517,7 +599,9 @@ impl SrtSocket {
     }
 
     /// Receives `size` bytes into a file at `offset` (`srt_recvfile`); returns the bytes
-    /// written. `block` as in [`sendfile`](Self::sendfile).
+    /// written. `block` is the size libsrt writes at a time; 0 means libsrt's default
+    /// (`SRT_DEFAULT_RECVFILE_BLOCK`, 7280000), passed as that number as in
+    /// [`sendfile`](Self::sendfile).
     ///
     /// # Errors
     /// The file cannot be written, the connection breaks, or the path has a NUL byte.
@@ -527,13 +611,54 @@ impl SrtSocket {
             .map_err(|_| Error::invalid_argument("srt_recvfile", "offset too large"))?;
         let size = i64::try_from(size)
             .map_err(|_| Error::invalid_argument("srt_recvfile", "size too large"))?;
-        let block = len_arg("srt_recvfile", block)?;
+        let block = len_arg(
+            "srt_recvfile",
+            file_block(block, sys::SRT_DEFAULT_RECVFILE_BLOCK),
+        )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_recvfile(self.id, c.as_ptr(), &mut off, size, block) };
         if n < 0 {
             return Err(Error::last("srt_recvfile", None));
         }
         Ok(n as u64)
+    }
+
+    /// libsrt answers several mistakes with the same `SRT_EINVALMSGAPI` ("Incorrect use of
+    /// Message API"); this adds what was actually wrong to the message, keeping the code.
+    fn explain_send_error(&self, e: Error, len: usize, srctime: i64) -> Error {
+        let Error::Srt(mut s) = e else { return e };
+        if s.code() != crate::error::ErrorCode::InvalidMessageApi {
+            return Error::Srt(s);
+        }
+        let payload = self.payload_size().unwrap_or(0);
+        if payload > 0 && len > payload {
+            s.message = format!(
+                "message of {len} bytes is larger than SRTO_PAYLOADSIZE ({payload}); \
+                 it was not sent ({})",
+                s.message
+            );
+        } else if srctime != 0 {
+            s.message = format!(
+                "srctime {srctime} refused: it must be on libsrt's clock, not before the \
+                 connection started nor in the future, with TSBPD and the message API on ({})",
+                s.message
+            );
+        }
+        Error::Srt(s)
+    }
+
+    /// When the connection was established, on libsrt's clock in µs
+    /// (`srt_connection_time`); the earliest `srctime` [`sendmsg2`](Self::sendmsg2) takes.
+    ///
+    /// # Errors
+    /// The socket is invalid.
+    pub fn connection_time(&self) -> Result<i64> {
+        // SAFETY: plain call on our socket id.
+        let t = unsafe { sys::srt_connection_time(self.id) };
+        if t < 0 {
+            return Err(Error::last("srt_connection_time", None));
+        }
+        Ok(t)
     }
 
     // ----- options and state --------------------------------------------------------------
@@ -597,6 +722,10 @@ impl SrtSocket {
 
     /// The peer's address (`srt_getpeername`).
     ///
+    /// libsrt 1.5.1 answers srt_getpeername on a connected *caller* socket with success and an
+    /// empty address; srtfu then gives the address the socket connected to (which is the
+    /// peer: SRT does not redirect).
+    ///
     /// # Errors
     /// The socket is not connected.
     pub fn getpeername(&self) -> Result<SocketAddr> {
@@ -604,8 +733,14 @@ impl SrtSocket {
         // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.
         let rc = unsafe { sys::srt_getpeername(self.id, raw.as_mut_ptr(), &mut raw.len) };
         check(rc, "srt_getpeername", None)?;
-        raw.to_socket_addr()
-            .ok_or_else(|| Error::invalid_argument("srt_getpeername", "address is not IP"))
+        if raw.len == 0 {
+            if let Some(addr) = self.connected_to.get() {
+                return Ok(*addr);
+            }
+        }
+        raw.to_socket_addr().ok_or_else(|| {
+            Error::invalid_argument("srt_getpeername", "libsrt reported no IP address")
+        })
     }
 
     /// The local address (`srt_getsockname`); after binding to port 0, the chosen port.
@@ -777,6 +912,15 @@ fn name_option(e: Error, option: &'static str) -> Error {
     }
 }
 
+/// The block size for srt_sendfile / srt_recvfile: 0 becomes libsrt's default.
+fn file_block(block: usize, default: u32) -> usize {
+    if block == 0 {
+        default as usize
+    } else {
+        block
+    }
+}
+
 fn path_cstring(call: &'static str, path: &Path) -> Result<CString> {
     use std::os::unix::ffi::OsStrExt;
     CString::new(path.as_os_str().as_bytes())
@@ -794,8 +938,9 @@ pub(crate) fn resolve<A: ToSocketAddrs>(call: &'static str, addr: A) -> Result<S
 
 impl Drop for SrtSocket {
     fn drop(&mut self) {
-        if self.id != sys::SRT_INVALID_SOCK {
-            // SAFETY: we own the id; closing an already-broken socket is harmless in libsrt.
+        if !self.closed.swap(true, Ordering::AcqRel) && self.id != sys::SRT_INVALID_SOCK {
+            // SAFETY: we own the id and it was not closed yet; closing an already-broken
+            // socket is harmless in libsrt.
             unsafe { sys::srt_close(self.id) };
         }
     }
@@ -823,7 +968,7 @@ impl io::Read for &SrtSocket {
         }
         match self.recv(buf) {
             Ok(n) => Ok(n),
-            Err(e) if is_eof(&e) => Ok(0),
+            Err(e) if is_eof(&e, self) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
@@ -855,7 +1000,17 @@ impl io::Write for SrtSocket {
 }
 
 /// True when a receive error means the peer closed the connection (end of stream).
-pub(crate) fn is_eof(e: &Error) -> bool {
+///
+/// `SRT_ENOCONN` counts only on a socket that was connected (now broken or closing): on a
+/// socket that never connected it is an error, not an empty stream.
+pub(crate) fn is_eof(e: &Error, sock: &SrtSocket) -> bool {
     use crate::error::ErrorCode as C;
-    matches!(e.code(), Some(C::ConnLost | C::NoConn))
+    match e.code() {
+        Some(C::ConnLost) => true,
+        Some(C::NoConn) => matches!(
+            sock.getsockstate(),
+            SockStatus::Broken | SockStatus::Closing | SockStatus::Closed
+        ),
+        _ => false,
+    }
 }

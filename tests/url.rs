@@ -11,7 +11,10 @@ fn refused(url: &str, words: &[&str]) {
     };
     let text = e.to_string();
     for w in words {
-        assert!(text.contains(w), "error for {url} should name {w:?}: {text}");
+        assert!(
+            text.contains(w),
+            "error for {url} should name {w:?}: {text}"
+        );
     }
     // Opening the same URL fails the same way, before any network activity.
     let e2 = SrtSocket::new(url).expect_err(url);
@@ -27,21 +30,51 @@ fn bad_urls_name_the_problem() {
     refused("srt://127.0.0.1:", &["no port"]);
     refused("srt://127.0.0.1:70000", &["70000", "out of range"]);
     refused("srt://127.0.0.1:port", &["port", "not a number"]);
-    refused("srt://127.0.0.1:9000?frobnicate=1", &["frobnicate", "unknown key"]);
-    refused("srt://127.0.0.1:9000?latency=abc", &["latency", "abc", "integer"]);
-    refused("srt://127.0.0.1:9000?latency=99999999999", &["latency", "out of range"]);
+    refused(
+        "srt://127.0.0.1:9000?frobnicate=1",
+        &["frobnicate", "unknown key"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?latency=abc",
+        &["latency", "abc", "integer"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?latency=99999999999",
+        &["latency", "out of range"],
+    );
     refused("srt://127.0.0.1:9000?mode=sideways", &["mode", "sideways"]);
-    refused("srt://127.0.0.1:9000?passphrase=", &["passphrase", "empty value"]);
-    refused("srt://127.0.0.1:9000?passphrase=short", &["passphrase", "10 to 79"]);
-    refused("srt://127.0.0.1:9000?latency=1&latency=2", &["latency", "more than once"]);
-    refused("srt://127.0.0.1:9000?latency=1&LATENCY=2", &["LATENCY", "more than once"]);
-    refused("srt://127.0.0.1:9000?tsbpd=1&tsbpdmode=0", &["tsbpdmode", "more than once"]);
+    refused(
+        "srt://127.0.0.1:9000?passphrase=",
+        &["passphrase", "empty value"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?passphrase=short",
+        &["passphrase", "10 to 79"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?latency=1&latency=2",
+        &["latency", "more than once"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?latency=1&LATENCY=2",
+        &["LATENCY", "more than once"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?tsbpd=1&tsbpdmode=0",
+        &["tsbpdmode", "more than once"],
+    );
     refused("srt://::1:9000", &["IPv6", "brackets"]);
     refused("srt://[::1:9000", &["unclosed"]);
     refused("srt://[::zz]:9000", &["IPv6"]);
     refused("srt://127.0.0.1:9000?kmstate=1", &["kmstate", "read-only"]);
-    refused("srt://127.0.0.1:9000?tlpktdrop=maybe", &["tlpktdrop", "maybe", "boolean"]);
-    refused("srt://127.0.0.1:9000?transtype=video", &["transtype", "video"]);
+    refused(
+        "srt://127.0.0.1:9000?tlpktdrop=maybe",
+        &["tlpktdrop", "maybe", "boolean"],
+    );
+    refused(
+        "srt://127.0.0.1:9000?transtype=video",
+        &["transtype", "video"],
+    );
     refused("srt://127.0.0.1:9000?pbkeylen=20", &["pbkeylen", "20"]);
     refused("srt://127.0.0.1:9000?timeout=-1", &["timeout", "-1"]);
     refused("srt://127.0.0.1:9000/path", &["path"]);
@@ -57,7 +90,10 @@ fn passphrase_is_hidden_in_errors_and_debug() {
         .parse::<SrtUrl>()
         .unwrap_err();
     let text = e.to_string();
-    assert!(!text.contains("secret") && text.contains("passphrase"), "{text}");
+    assert!(
+        !text.contains("secret") && text.contains("passphrase"),
+        "{text}"
+    );
     let u: SrtUrl = "srt://127.0.0.1:9000?passphrase=verysecretpassword"
         .parse()
         .unwrap();
@@ -125,7 +161,9 @@ fn parsed_parts() {
     assert_eq!(u.remote_addr().unwrap(), "[::1]:9000".parse().unwrap());
     let u: SrtUrl = "srt://localhost:9000".parse().unwrap();
     assert!(u.remote_addr().unwrap().ip().is_loopback());
-    let u: SrtUrl = "srt://127.0.0.1:9000?timeout=250&retries=3".parse().unwrap();
+    let u: SrtUrl = "srt://127.0.0.1:9000?timeout=250&retries=3"
+        .parse()
+        .unwrap();
     assert_eq!(u.timeout(), Some(Duration::from_millis(250)));
     assert_eq!(u.retries(), 3);
     let u: SrtUrl = "srt://127.0.0.1:9000?latency=80".parse().unwrap();
@@ -194,7 +232,10 @@ fn builder_checks_like_the_parser() {
         .unwrap()
         .with("streamid", "x y")
         .unwrap();
-    assert_eq!(u.to_string(), "srt://127.0.0.1:9000?latency=300&streamid=x+y");
+    assert_eq!(
+        u.to_string(),
+        "srt://127.0.0.1:9000?latency=300&streamid=x+y"
+    );
     let u = u.with("latency", 400).unwrap(); // replaces
     assert_eq!(u.option("latency").as_deref(), Some("400"));
     assert!(u.clone().with("latency", "abc").is_err());
