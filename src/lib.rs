@@ -20,7 +20,7 @@
 pub use srt_sys as sys;
 
 mod addr;
-mod datagramer;
+pub mod datagramer;
 mod error;
 pub mod log;
 pub mod options;
