@@ -232,7 +232,7 @@ impl DatagramerBuilder {
 /// Each item is one payload exactly as the sender passed it to `srt_sendmsg` (1316 bytes for
 /// MPEG-TS), never padded nor cut. The iterator ends (`None`) after the peer closes cleanly;
 /// when the link breaks or the receive timeout passes it yields one error and then ends
-/// (unless a [`ReconnectPolicy`] brings the link back). See the [module docs](crate::datagramer) for how a
+/// (unless a [`ReconnectPolicy`] brings the link back). See the [module docs](mod@crate::datagramer) for how a
 /// close is told from a break.
 ///
 /// [`recv_into`](Self::recv_into) and [`recv`](Self::recv) receive without allocating; the
