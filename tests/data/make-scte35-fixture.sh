@@ -1,7 +1,11 @@
 #!/bin/sh
 # Makes tests/data/scte35.ts and its cue list (see tests/data/README.md).
 set -e
-TF=${TF:-/tmp/tfenv/bin}
+TF=${TF:?set TF to the bin directory of a virtualenv with threefive}
+cd "$(dirname "$0")"
+WORK=$(mktemp -d)
+OUT=$(pwd)
+cd "$WORK"
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc=size=320x240:rate=25 -t 6 \
   -c:v libx264 -preset veryfast -g 25 -b:v 200k -pix_fmt yuv420p \
   -mpegts_pmt_start_pid 0x1000 -mpegts_start_pid 0x100 -mpegts_service_id 1 -f mpegts partA.ts
@@ -43,3 +47,4 @@ def show(cue):
     print(f"{d.pts:.6f},{d.pid:#x},{name},{t},{cue.encode()}")
 Stream("scte35.ts").decode(func=show)
 PY
+cp scte35.ts scte35.cues.csv "$OUT"/
