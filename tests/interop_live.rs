@@ -176,6 +176,10 @@ fn ffmpeg_udp_through_srt_live_transmit_to_a_datagramer_caller() {
     check_ts_payloads(&payloads);
     let file = join_to_file(&payloads);
     let (duration, frames) = ffprobe(file.path());
+    eprintln!(
+        "via srt-live-transmit: {} payloads, {duration} s, {frames} frames",
+        payloads.len()
+    );
     assert!((2.7..=3.3).contains(&duration), "duration {duration}");
     assert!((70..=76).contains(&frames), "{frames} frames of 75");
 }
@@ -200,8 +204,10 @@ fn ffmpeg_pushes_to_a_datagramer_listener() {
     check_ts_payloads(&payloads);
     let file = join_to_file(&payloads);
     let (duration, _frames) = ffprobe(file.path());
-    // ffmpeg closes right after its last packet: libsrt drops what the receiver still held
-    // back for its latency (120 ms), so the tail may be short by that much.
+    eprintln!("ffmpeg push: {} payloads, {duration} s", payloads.len());
+    // ffmpeg closes right after its last packet, and the end of the stream is lost on the
+    // way (measured here: 2.7 to 2.85 s of 3 s arrive, also with tsbpd=no on our side;
+    // through srt-live-transmit stopped after a pause, all 3 s arrive, see above).
     assert!((2.5..=3.3).contains(&duration), "duration {duration}");
 }
 
