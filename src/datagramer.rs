@@ -218,7 +218,7 @@ impl DatagramerBuilder {
             None => d.connect()?,
             Some(_) => {
                 if let Err(e) = d.connect() {
-                    d.retry(e)?;
+                    d.retry(Some(e))?;
                 }
             }
         }
@@ -411,11 +411,12 @@ impl Datagramer {
                 None => Ok(()),
             };
         }
-        let first = error.unwrap_or_else(|| {
-            Error::invalid_argument("Datagramer", "the peer closed the connection")
-        });
-        match self.retry(first) {
-            Ok(()) => Ok(()),
+        match self.retry(error) {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                self.done = true;
+                Ok(())
+            }
             Err(e) => {
                 self.done = true;
                 Err(e)
@@ -423,16 +424,17 @@ impl Datagramer {
         }
     }
 
-    /// Reconnects under the policy; `Err` with the last error once it gives up.
-    fn retry(&mut self, mut last: Error) -> Result<()> {
+    /// Reconnects under the policy: `Ok(true)` once back; when it gives up, the last
+    /// attempt's error, or `Ok(false)` if no attempt was made after a clean close.
+    fn retry(&mut self, mut last: Option<Error>) -> Result<bool> {
         let Some(policy) = self.reconnect else {
-            return Err(last);
+            return last.map_or(Ok(false), Err);
         };
         let mut wait = policy.initial_backoff;
         let mut attempt = 0u32;
         loop {
             if policy.max_attempts.is_some_and(|m| attempt >= m) {
-                return Err(last);
+                return last.map_or(Ok(false), Err);
             }
             thread::sleep(wait);
             attempt += 1;
@@ -444,7 +446,7 @@ impl Datagramer {
                         self.url
                     );
                     self.emit(&LinkEvent::Reconnected { attempt });
-                    return Ok(());
+                    return Ok(true);
                 }
                 Err(e) => {
                     let next = (wait * 2).min(policy.max_backoff);
@@ -457,7 +459,7 @@ impl Datagramer {
                         error: &e,
                         retry_in: next,
                     });
-                    last = e;
+                    last = Some(e);
                     wait = next;
                 }
             }

@@ -363,3 +363,117 @@ fn ts_view_splits_and_checks_sync() {
     assert!(e.contains("1000 bytes"), "{e}");
     assert!(ts::packets(&[]).is_err());
 }
+
+#[test]
+fn a_datagramer_can_move_to_another_thread() {
+    fn send<T: Send>() {}
+    send::<Datagramer>();
+    send::<DatagramerBuilder>();
+}
+
+#[test]
+fn a_caller_with_reconnect_retries_the_first_connect_too() {
+    // Nobody listens: every attempt times out, each is reported, then the last error.
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let attempts = Arc::new(Mutex::new(0u32));
+    let a = attempts.clone();
+    let t0 = Instant::now();
+    let err = Datagramer::builder(&format!("srt://127.0.0.1:{port}?conntimeo=200"))
+        .reconnect(
+            ReconnectPolicy::bounded(2)
+                .backoff(Duration::from_millis(10), Duration::from_millis(20)),
+        )
+        .on_link_event(move |e| {
+            if let LinkEvent::AttemptFailed { .. } = e {
+                *a.lock().unwrap() += 1;
+            }
+        })
+        .open()
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(*attempts.lock().unwrap(), 2);
+    assert!(t0.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_link_that_breaks_comes_back_under_the_policy() {
+    let l = SrtSocket::new("srt://:0?peeridletimeo=1000").unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(2).unwrap();
+    let addr = l.getsockname().unwrap();
+    let relay = Relay::new(addr);
+    let server = thread::spawn(move || {
+        let (first, _) = l.accept().expect("accept 1");
+        let feeder = thread::spawn(move || {
+            for seq in 0..800u32 {
+                if first.sendmsg2(&payload(seq, 1316), None).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(2));
+            }
+        });
+        let (second, _) = l.accept().expect("accept 2");
+        thread::sleep(Duration::from_millis(50));
+        for seq in 0..10 {
+            second.sendmsg2(&payload(1000 + seq, 1316), None).unwrap();
+        }
+        close_after_latency(second, Duration::from_millis(100)).unwrap();
+        feeder.join().unwrap();
+    });
+    let cut = relay.cut.clone();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let ev = events.clone();
+    let mut d = Datagramer::builder(&format!(
+        "srt://{}?peeridletimeo=1000&conntimeo=500",
+        relay.addr
+    ))
+    .reconnect(
+        ReconnectPolicy::bounded(5).backoff(Duration::from_millis(50), Duration::from_millis(200)),
+    )
+    .on_link_event(move |e| {
+        if let LinkEvent::Dropped { error: Some(_) } = e {
+            // The network comes back while the datagramer waits to reconnect.
+            cut.store(false, Ordering::Relaxed);
+        }
+        ev.lock().unwrap().push(
+            format!("{e:?}")
+                .split([' ', '{'])
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    })
+    .open()
+    .unwrap();
+    let mut first_link = 0;
+    let mut second_link = Vec::new();
+    let t0 = Instant::now();
+    for item in d.by_ref() {
+        let p = item.expect("the policy hides the break");
+        let seq = u32::from_be_bytes(p[..4].try_into().unwrap());
+        if seq >= 1000 {
+            second_link.push(seq);
+        } else {
+            first_link += 1;
+            if first_link == 20 {
+                relay.cut.store(true, Ordering::Relaxed);
+            }
+        }
+        assert!(t0.elapsed() < Duration::from_secs(15), "bounded");
+    }
+    server.join().unwrap();
+    assert!(first_link >= 20);
+    assert_eq!(second_link, (1000..1010).collect::<Vec<_>>());
+    assert_eq!(d.reconnects(), 1);
+    let events = events.lock().unwrap().clone();
+    assert_eq!(
+        events.first().map(String::as_str),
+        Some("Dropped"),
+        "{events:?}"
+    );
+    assert!(events.contains(&"Reconnected".to_string()), "{events:?}");
+}
