@@ -13,7 +13,8 @@
 //! libsrt 1.5.1 answers `srt_recvmsg` with `SRT_ECONNLOST` both when the peer closed the
 //! connection (it sent a shutdown) and when the peer went silent for `SRTO_PEERIDLETIMEO`
 //! (5 s by default) and libsrt gave up; in both cases `srt_getsockstate` says `SRTS_BROKEN`
-//! and `srt_bstats` fails. The difference that can be seen is time: a link that broke by
+//! and `srt_bstats` fails. (libsrt also waits for 16 expirations of its response timer, so
+//! a silent peer is given up after about 5 s even with a shorter `SRTO_PEERIDLETIMEO`.) The difference that can be seen is time: a link that broke by
 //! silence delivered nothing for at least `SRTO_PEERIDLETIMEO` before the error, whereas a
 //! peer that closes while streaming does so right after its last payload. So the datagramer
 //! notes when each payload arrived; an `SRT_ECONNLOST` (or `SRT_ENOCONN`) that comes less
