@@ -435,3 +435,41 @@ fn srtscte35_through_srt_live_transmit_prints_every_cue() {
         assert!(line.ends_with(cue), "{line} vs {cue}");
     }
 }
+
+#[test]
+fn the_seed_smoke_test_ffmpeg_udp_srt_live_transmit_livekabuki() {
+    if !tools(&["ffmpeg", "ffprobe", SLT]) {
+        return;
+    }
+    let (udp, srt) = (free_port(), free_port());
+    let slt = Proc::spawn(
+        SLT,
+        Command::new(SLT).args([
+            "-q",
+            &format!("udp://127.0.0.1:{udp}"),
+            &format!("srt://127.0.0.1:{srt}?mode=listener"),
+        ]),
+    );
+    thread::sleep(Duration::from_millis(300));
+    let kabuki = Proc::spawn(
+        "livekabuki",
+        Command::new(example("livekabuki"))
+            .arg(format!("srt://127.0.0.1:{srt}?retries=20&conntimeo=500")),
+    );
+    // livekabuki prints nothing until data flows: give it time to connect.
+    thread::sleep(Duration::from_millis(1000));
+    let ff = ffmpeg_testsrc(2, &format!("udp://127.0.0.1:{udp}?pkt_size=1316"))
+        .finish(Duration::from_secs(30));
+    assert!(ff.success(), "ffmpeg: {ff:?}");
+    thread::sleep(Duration::from_millis(600));
+    slt.interrupt();
+    let out = kabuki.finish(Duration::from_secs(10));
+    let _ = slt.finish(Duration::from_secs(5));
+    assert!(out.success(), "livekabuki: {}", out.stderr);
+    assert!(!out.stdout.is_empty() && out.stdout.len() % 188 == 0);
+    let mut f = tempfile::Builder::new().suffix(".ts").tempfile().unwrap();
+    std::io::Write::write_all(&mut f, &out.stdout).unwrap();
+    let (duration, frames) = ffprobe(f.path());
+    assert!((1.8..=2.3).contains(&duration), "duration {duration}");
+    assert!((45..=51).contains(&frames), "{frames} frames of 50");
+}
