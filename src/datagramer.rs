@@ -33,10 +33,11 @@ use std::fmt;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::epoll::{Epoll, EpollEvents};
+use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::options::{SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
 use crate::socket::SrtSocket;
-use crate::url::SrtUrl;
+use crate::url::{Mode, SrtUrl};
 
 /// The smallest receive buffer the datagramer uses: a whole Ethernet MTU, larger than any
 /// live payload libsrt sends with the default SRTO_MSS (at most 1456 bytes).
@@ -159,7 +160,8 @@ impl fmt::Debug for DatagramerBuilder {
 
 impl DatagramerBuilder {
     /// Gives up when no payload arrives for `t` (`SRTO_RCVTIMEO`): the iterator yields a
-    /// timeout error (or reconnects, with a policy). Overrides the URL's `timeout` key.
+    /// timeout error (or reconnects, with a policy). In listener mode it also bounds the wait
+    /// for a caller. Overrides the URL's `timeout` key.
     pub fn timeout(mut self, t: Duration) -> DatagramerBuilder {
         self.timeout = Some(t);
         self
@@ -474,7 +476,7 @@ impl Datagramer {
     }
 
     fn connect(&mut self) -> Result<()> {
-        let sock = crate::url::open(&self.url)?;
+        let sock = open_url(&self.url)?;
         let payload = sock.payload_size().unwrap_or(0);
         let mss = sock.getsockflag(SRTO_MSS).unwrap_or(0).max(0) as usize;
         let size = payload.max(mss).max(MIN_RECV_BUFFER);
@@ -487,6 +489,31 @@ impl Datagramer {
         self.sock = Some(sock);
         Ok(())
     }
+}
+
+/// Opens the URL's connection; a listener with a timeout waits for a caller at most that long
+/// (libsrt 1.5.1's blocking `srt_accept` ignores SRTO_RCVTIMEO, so the wait is an
+/// `srt_epoll_uwait` on the listening socket).
+fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
+    let (Mode::Listener, Some(t)) = (url.mode(), url.timeout()) else {
+        return crate::url::open(url);
+    };
+    let listener = SrtSocket::from_url(url)?;
+    listener.bind(url.local_addr()?)?;
+    listener.listen(1)?;
+    let mut epoll = Epoll::new()?;
+    epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
+    if epoll.uwait(Some(t))?.is_empty() {
+        return Err(Error::Srt(SrtError {
+            call: "srt_accept",
+            code: ErrorCode::Timeout.raw(),
+            errno: 0,
+            message: format!("no caller connected to {url} within {t:?}"),
+            reject: None,
+        }));
+    }
+    let (sock, _peer) = listener.accept()?;
+    Ok(sock)
 }
 
 impl Iterator for Datagramer {

@@ -479,3 +479,24 @@ fn a_link_that_breaks_comes_back_under_the_policy() {
     );
     assert!(events.contains(&"Reconnected".to_string()), "{events:?}");
 }
+
+#[test]
+fn a_listener_with_a_timeout_stops_waiting_for_a_caller() {
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let t0 = Instant::now();
+    let err = Datagramer::builder(&format!("srt://127.0.0.1:{port}?mode=listener"))
+        .timeout(Duration::from_millis(400))
+        .open()
+        .unwrap_err();
+    let waited = t0.elapsed();
+    assert!(err.is_timeout(), "{err}");
+    assert!(err.to_string().contains("no caller connected"), "{err}");
+    assert!(
+        waited >= Duration::from_millis(350) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
