@@ -11,23 +11,29 @@
 //! # How the end of a stream is told from a broken link
 //!
 //! libsrt 1.5.1 answers `srt_recvmsg` with `SRT_ECONNLOST` both when the peer closed the
-//! connection (it sent a shutdown) and when the peer went silent for `SRTO_PEERIDLETIMEO`
-//! (5 s by default) and libsrt gave up; in both cases `srt_getsockstate` says `SRTS_BROKEN`
-//! and `srt_bstats` fails. (libsrt also waits for 16 expirations of its response timer, so
-//! a silent peer is given up after about 5 s even with a shorter `SRTO_PEERIDLETIMEO`.) The difference that can be seen is time: a link that broke by
-//! silence delivered nothing for at least `SRTO_PEERIDLETIMEO` before the error, whereas a
-//! peer that closes while streaming does so right after its last payload. So the datagramer
-//! notes when each payload arrived; an `SRT_ECONNLOST` (or `SRT_ENOCONN`) that comes less
-//! than 90 % of `SRTO_PEERIDLETIMEO` after the last payload (or after the connection was
-//! made) is a clean close and ends the iteration; a later one is reported as an error. A
-//! peer that keeps the connection open but sends nothing for longer than
-//! `SRTO_PEERIDLETIMEO` and then closes is therefore reported as an error; set a receive
-//! [`timeout`](DatagramerBuilder::timeout) to be told about silence sooner.
+//! connection (it sent a shutdown) and when the peer went silent and libsrt gave up; in both
+//! cases `srt_getsockstate` says `SRTS_BROKEN` and `srt_bstats` fails. libsrt gives up on a
+//! silent peer after `SRTO_PEERIDLETIMEO` (5 s by default), and not before its response timer
+//! expired 16 times (measured: about 5 s even with `peeridletimeo=1000`).
 //!
-//! A sender that closes right after its last `srt_sendmsg` loses what the receiver still
-//! holds back for its latency (TSBPD): libsrt 1.5.1's receiver drops packets that were not
-//! yet due when the shutdown arrives. Senders should wait about the latency (plus a round
-//! trip) after the last payload before closing; [`close_after_latency`] does that.
+//! What differs is time: a link that broke by silence delivered nothing for at least
+//! `SRTO_PEERIDLETIMEO` before the error, whereas a peer that closes while streaming does so
+//! right after its last payload. So the datagramer notes when each payload arrives; an
+//! `SRT_ECONNLOST` (or `SRT_ENOCONN`) that comes less than 90 % of `SRTO_PEERIDLETIMEO` after
+//! the last payload (or after the connection was made) is a clean close and ends the
+//! iteration; a later one is reported as an error. A peer that keeps the connection open,
+//! sends nothing for longer than `SRTO_PEERIDLETIMEO` and then closes is therefore reported
+//! as an error; set a receive [`timeout`](DatagramerBuilder::timeout) to hear of silence
+//! sooner.
+//!
+//! # Closing a live sender
+//!
+//! When the sender's shutdown arrives, libsrt 1.5.1's receiver drops the payloads it still
+//! holds back for their delivery time (TSBPD, the latency). Measured on loopback with 120 ms
+//! latency: a srtfu sender that closed right after its last `srt_sendmsg2` lost everything
+//! sent in its last ~120 ms (all of a 100 ms burst), in one process or two; ffmpeg's `srt://`
+//! output loses the end of its stream the same way. Senders should wait the latency (plus a
+//! round trip) after the last payload before closing: [`close_after_latency`] does that.
 
 use std::fmt;
 use std::thread;
@@ -397,12 +403,12 @@ impl Datagramer {
         let policy = self.reconnect;
         let (error, reconnect) = match ended {
             Ended::Clean => {
-                log::info!("datagramer: {} closed the connection", self.url);
+                log::info!("datagramer: {} closed the connection", peer(&self.url));
                 self.emit(&LinkEvent::Dropped { error: None });
                 (None, policy.is_some_and(|p| p.after_clean_close))
             }
             Ended::Broken(e) => {
-                log::warn!("datagramer: link to {} dropped: {e}", self.url);
+                log::warn!("datagramer: link to {} dropped: {e}", peer(&self.url));
                 self.emit(&LinkEvent::Dropped { error: Some(&e) });
                 (Some(e), policy.is_some())
             }
@@ -446,7 +452,7 @@ impl Datagramer {
                     self.reconnects += 1;
                     log::info!(
                         "datagramer: reconnected to {} (attempt {attempt})",
-                        self.url
+                        peer(&self.url)
                     );
                     self.emit(&LinkEvent::Reconnected { attempt });
                     return Ok(true);
@@ -455,7 +461,7 @@ impl Datagramer {
                     let next = (wait * 2).min(policy.max_backoff);
                     log::warn!(
                         "datagramer: reconnect attempt {attempt} to {} failed: {e}",
-                        self.url
+                        peer(&self.url)
                     );
                     self.emit(&LinkEvent::AttemptFailed {
                         attempt,
@@ -491,6 +497,16 @@ impl Datagramer {
     }
 }
 
+/// `host:port (mode)` for messages: never the query, which may hold a passphrase.
+fn peer(url: &SrtUrl) -> String {
+    let host = if url.host().is_empty() {
+        "*"
+    } else {
+        url.host()
+    };
+    format!("{host}:{} ({})", url.port(), url.mode())
+}
+
 /// Opens the URL's connection; a listener with a timeout waits for a caller at most that long
 /// (libsrt 1.5.1's blocking `srt_accept` ignores SRTO_RCVTIMEO, so the wait is an
 /// `srt_epoll_uwait` on the listening socket).
@@ -508,7 +524,7 @@ fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
             call: "srt_accept",
             code: ErrorCode::Timeout.raw(),
             errno: 0,
-            message: format!("no caller connected to {url} within {t:?}"),
+            message: format!("no caller connected to {} within {t:?}", peer(url)),
             reject: None,
         }));
     }
