@@ -31,9 +31,10 @@
 //! When the sender's shutdown arrives, libsrt 1.5.1's receiver drops the payloads it still
 //! holds back for their delivery time (TSBPD, the latency). Measured on loopback with 120 ms
 //! latency: a srtfu sender that closed right after its last `srt_sendmsg2` lost everything
-//! sent in its last ~120 ms (all of a 100 ms burst), in one process or two; ffmpeg's `srt://`
-//! output loses the end of its stream the same way. Senders should wait the latency (plus a
-//! round trip) after the last payload before closing: [`close_after_latency`] does that.
+//! sent in its last ~120 ms (all of a 100 ms burst), in one process or two. (ffmpeg's
+//! `srt://` output also loses the end of its stream: 2.7 to 2.85 s of a 3 s clip arrived.)
+//! Senders should wait the latency (plus a round trip) after the last payload before
+//! closing: [`close_after_latency`] does that.
 
 use std::fmt;
 use std::thread;
