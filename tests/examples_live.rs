@@ -102,11 +102,20 @@ fn livekabuki_ends_quietly_when_stdout_closes() {
     let mut cmd = Command::new(example("livekabuki"));
     cmd.arg(format!("srt://127.0.0.1:{port}?mode=listener"));
     // stdout is a pipe that we close after reading a little: a reader like `head -c`.
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut guard = KillOnDrop(
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut guard.0;
     let mut stdout = child.stdout.take().unwrap();
     let sender = thread::spawn(move || {
         let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=10&conntimeo=500"))
