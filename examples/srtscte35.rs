@@ -329,12 +329,28 @@ impl Scanner {
             let mut cues = std::mem::take(&mut self.ctx.cues);
             self.ctx = Ctx::new(pmt_pids);
             self.demux = demultiplex::Demultiplex::new(&mut self.ctx);
-            self.demux.push(&mut self.ctx, payload);
+            self.demux_push(payload);
             cues.append(&mut self.ctx.cues);
             return cues;
         }
-        self.demux.push(&mut self.ctx, payload);
+        self.demux_push(payload);
         std::mem::take(&mut self.ctx.cues)
+    }
+
+    /// Pushes a payload into the demultiplexer. The parsers assert on some malformed input;
+    /// a live feed should not end the program for that: start afresh instead.
+    fn demux_push(&mut self, payload: &[u8]) {
+        let pushed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.demux.push(&mut self.ctx, payload)
+        }));
+        if pushed.is_err() {
+            eprintln!("srtscte35: the TS parser gave up on a payload; starting afresh");
+            let pmt_pids = std::mem::take(&mut self.ctx.pmt_pids);
+            let cues = std::mem::take(&mut self.ctx.cues);
+            self.ctx = Ctx::new(pmt_pids);
+            self.ctx.cues = cues;
+            self.demux = demultiplex::Demultiplex::new(&mut self.ctx);
+        }
     }
 }
 
