@@ -216,14 +216,18 @@ fn test_c_client_sends_100_messages_to_test_c_server() {
     }
 }
 
-/// Streams the SCTE-35 fixture as 1316-byte payloads at about 8 Mb/s.
-pub fn stream_fixture(port: u16) -> thread::JoinHandle<()> {
+/// Streams the SCTE-35 fixture as 1316-byte payloads at about 8 Mb/s, after `junk`
+/// payloads that are not TS.
+pub fn stream_fixture(port: u16, junk: usize) -> thread::JoinHandle<()> {
     thread::spawn(move || {
         let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts"))
             .expect("fixture");
         let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=10&conntimeo=500"))
             .expect("connect");
         thread::sleep(Duration::from_millis(50));
+        for _ in 0..junk {
+            s.sendmsg2(&[0u8; 1000], None).expect("send");
+        }
         for chunk in data.chunks(1316) {
             s.sendmsg2(chunk, None).expect("send");
             thread::sleep(Duration::from_micros(1300));
@@ -308,7 +312,7 @@ fn srtscte35_prints_every_cue_across_the_table_change() {
             .arg("--sidecar")
             .arg(&sidecar),
     );
-    stream_fixture(port).join().unwrap();
+    stream_fixture(port, 3).join().unwrap();
     let out = p.finish(Duration::from_secs(10));
     assert!(out.success(), "{out:?}");
     check_cues(
@@ -316,4 +320,7 @@ fn srtscte35_prints_every_cue_across_the_table_change() {
         &std::fs::read_to_string(&sidecar).unwrap(),
     );
     assert!(out.stderr.contains("1 table changes"), "{}", out.stderr);
+    // Payloads that are not TS are reported and skipped; the program goes on.
+    assert!(out.stderr.contains("3 payloads not TS"), "{}", out.stderr);
+    assert!(out.stderr.contains("skipping payload 1:"), "{}", out.stderr);
 }
