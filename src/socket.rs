@@ -101,8 +101,9 @@ pub struct MsgCtrl {
     pub inorder: bool,
     /// Boundary flags (`PB_SOLO` = 3 for a whole message).
     pub boundary: i32,
-    /// Source time in µs on libsrt's clock (0 on send: now). On receive: the time the sender
-    /// stamped.
+    /// Source time in µs on libsrt's clock ([`time_now`](crate::time_now); 0 on send: now).
+    /// On receive, libsrt 1.5.1 reports the delivery (TSBPD) time: the sender's srctime,
+    /// carried over to the receiver's clock, plus the latency.
     pub srctime: i64,
     /// Sequence number of the first packet of the message (on receive).
     pub pktseq: i32,

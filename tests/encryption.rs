@@ -65,7 +65,8 @@ fn pbkeylen_16_24_32() {
         let (l, addr) = secure_listener(Some(SECRET), len);
         let t = thread::spawn(move || l.accept().expect("accept").0);
         let c = caller(Some(SECRET), len);
-        c.connect(addr).unwrap_or_else(|e| panic!("pbkeylen {len}: {e}"));
+        c.connect(addr)
+            .unwrap_or_else(|e| panic!("pbkeylen {len}: {e}"));
         let s = t.join().unwrap();
         assert_eq!(c.getsockflag(SRTO_PBKEYLEN).unwrap(), len);
         assert_eq!(s.getsockflag(SRTO_PBKEYLEN).unwrap(), len);
@@ -95,11 +96,16 @@ fn passphrase_by_url() {
 fn wrong_passphrase_is_rejected_with_badsecret() {
     let (l, addr) = secure_listener(Some(SECRET), 0);
     let c = caller(Some("not the right passphrase"), 0);
-    let e = c.connect(addr).expect_err("wrong passphrase must not connect");
+    let e = c
+        .connect(addr)
+        .expect_err("wrong passphrase must not connect");
     assert_eq!(e.code(), Some(ErrorCode::ConnRejected), "{e}");
     assert_eq!(e.reject_reason(), Some(RejectReason::BadSecret), "{e}");
     assert_eq!(c.getrejectreason(), RejectReason::BadSecret);
-    assert!(e.to_string().contains("BADSECRET") || e.to_string().contains("secret"), "{e}");
+    assert!(
+        e.to_string().contains("BADSECRET") || e.to_string().contains("secret"),
+        "{e}"
+    );
     assert_eq!(io::Error::from(e).kind(), io::ErrorKind::ConnectionRefused);
     drop(l);
 }
@@ -109,7 +115,9 @@ fn missing_passphrase_is_rejected_as_unsecure() {
     // The caller has none, the listener has one.
     let (_l, addr) = secure_listener(Some(SECRET), 0);
     let c = caller(None, 0);
-    let e = c.connect(addr).expect_err("unencrypted caller must not connect");
+    let e = c
+        .connect(addr)
+        .expect_err("unencrypted caller must not connect");
     assert_eq!(e.reject_reason(), Some(RejectReason::Unsecure), "{e}");
     assert_eq!(io::Error::from(e).kind(), io::ErrorKind::ConnectionRefused);
     // The caller has one, the listener none.

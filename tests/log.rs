@@ -17,11 +17,10 @@ impl log::Log for Recorder {
         if r.target() == "libsrt" && self.panic_now.load(Ordering::SeqCst) {
             panic!("a logger that panics");
         }
-        self.records.lock().unwrap_or_else(|p| p.into_inner()).push((
-            r.target().to_string(),
-            r.level(),
-            r.args().to_string(),
-        ));
+        self.records
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((r.target().to_string(), r.level(), r.args().to_string()));
     }
     fn flush(&self) {}
 }
@@ -58,14 +57,19 @@ fn libsrt_logs_go_to_the_log_crate() {
 
     provoke_accept_error();
     let got = libsrt_records_containing("listening");
-    assert!(!got.is_empty(), "no libsrt record: {:?}", RECORDER.records.lock().unwrap());
+    assert!(
+        !got.is_empty(),
+        "no libsrt record: {:?}",
+        RECORDER.records.lock().unwrap()
+    );
     assert_eq!(got[0].0, log::Level::Error, "{got:?}");
     assert!(got[0].1.contains("srt_accept"), "{got:?}");
     assert!(!got[0].1.ends_with('\n'), "no trailing newline: {got:?}");
 
     // A rejected connection is logged too (from libsrt's own threads).
     let l = SrtSocket::new_raw().unwrap();
-    l.setsockflag(srtfu::SRTO_PASSPHRASE, "listener passphrase").unwrap();
+    l.setsockflag(srtfu::SRTO_PASSPHRASE, "listener passphrase")
+        .unwrap();
     l.bind("127.0.0.1:0").unwrap();
     l.listen(1).unwrap();
     let c = SrtSocket::new_raw().unwrap();

@@ -173,7 +173,7 @@ fn every_option_of_srt_h_is_in_the_table() {
     assert!(names.len() > 50, "parsed {} names from srt.h", names.len());
     for n in &names {
         assert!(
-            ALL_OPTIONS.iter().any(|o| &o.name == n),
+            ALL_OPTIONS.iter().any(|o| o.name == n),
             "{n} from srt.h is missing in ALL_OPTIONS"
         );
     }

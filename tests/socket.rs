@@ -368,6 +368,7 @@ fn sendmsg2_and_recvmsg2_carry_msgno_and_srctime() {
     let base = time_now() - 20_000; // stamped 20 ms ago, after the start
     assert!(base > start);
     let latency = i64::from(s.getsockflag(SRTO_RCVLATENCY).unwrap()) * 1000;
+    let mut first_delay = None;
     for i in 0..5i64 {
         let srctime = base + i * 1000; // 1 ms apart
         let ctrl = MsgCtrl {
@@ -388,6 +389,11 @@ fn sendmsg2_and_recvmsg2_carry_msgno_and_srctime() {
         // libsrt 1.5.1 reports the delivery time: the sender's srctime plus the latency
         // (same clock here, same process), so the spacing of the sender's stamps survives.
         let delay = got.srctime - srctime;
+        let first = *first_delay.get_or_insert(delay);
+        assert!(
+            (delay - first).abs() < 1_000,
+            "each message keeps the same offset from its srctime: {delay} vs {first}"
+        );
         assert!(
             (latency - 2_000..latency + 20_000).contains(&delay),
             "received srctime {} is {delay} µs after the sent {srctime}",
