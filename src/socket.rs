@@ -212,7 +212,8 @@ impl SrtSocket {
     /// Creates a socket and applies the options of an `srt://` URL, ready for
     /// [`connect`](Self::connect) or [`bind`](Self::bind) without arguments.
     ///
-    /// See [`SrtUrl`](crate::SrtUrl) for the query keys.
+    /// See [`SrtUrl`](crate::SrtUrl) for the query keys. Not one libsrt call:
+    /// `srt_create_socket`, then `srt_setsockflag` for each option (SRTO_TRANSTYPE first).
     ///
     /// # Errors
     /// A bad URL, a bad option value (the error names the key), or libsrt refusing an option.
@@ -221,7 +222,7 @@ impl SrtSocket {
         SrtSocket::from_url(&url)
     }
 
-    /// Like [`new`](Self::new), from a parsed URL.
+    /// Like [`new`](Self::new), from a parsed URL (`srt_create_socket` + `srt_setsockflag`).
     ///
     /// # Errors
     /// As [`new`](Self::new).
@@ -239,6 +240,12 @@ impl SrtSocket {
     /// `retries=N` in the URL retries a failed caller or rendezvous connect up to N more
     /// times (see [`SrtUrl`](crate::SrtUrl)).
     ///
+    /// Not one libsrt call: [`new`](Self::new), then `srt_connect` / `srt_connect_bind`
+    /// (caller), `srt_bind` + `srt_listen` + `srt_accept` (listener) or `srt_rendezvous`.
+    /// A listener needs a known port; to listen on port 0 and learn the port, use
+    /// [`new`](Self::new), [`bind_url`](Self::bind_url), [`listen`](Self::listen),
+    /// [`getsockname`](Self::getsockname) and [`accept`](Self::accept).
+    ///
     /// # Errors
     /// A bad URL, or the connection failing (timeout, rejection with its reason).
     pub fn open(url: &str) -> Result<SrtSocket> {
@@ -247,7 +254,7 @@ impl SrtSocket {
     }
 
     /// Wraps a socket id from libsrt (for example one obtained through srt-sys). The
-    /// `SrtSocket` takes ownership and closes it on drop.
+    /// `SrtSocket` takes ownership and closes it (`srt_close`) on drop.
     ///
     /// # Safety
     /// `id` must be a valid socket that nothing else closes.
@@ -261,12 +268,12 @@ impl SrtSocket {
         }
     }
 
-    /// The libsrt socket id.
+    /// The libsrt socket id (`SRTSOCKET`), for calls through [`sys`](crate::sys).
     pub fn id(&self) -> sys::SRTSOCKET {
         self.id
     }
 
-    /// Gives up ownership of the socket id without closing it.
+    /// Gives up ownership of the socket id without closing it (no `srt_close` on drop).
     ///
     /// Callbacks registered on the socket stay alive (they are leaked), since libsrt may
     /// still call them.
@@ -278,7 +285,7 @@ impl SrtSocket {
         this.id
     }
 
-    /// The URL this socket was made from, if any.
+    /// The URL this socket was made from, if any (no libsrt call).
     pub fn url(&self) -> Option<&crate::url::SrtUrl> {
         self.url.as_ref()
     }
@@ -463,7 +470,8 @@ impl SrtSocket {
         check(rc, "srt_close", None).map(drop)
     }
 
-    /// Whether [`close_ref`](Self::close_ref) (or `close`) has been called on this socket.
+    /// Whether [`close_ref`](Self::close_ref) (or `close`) has called `srt_close` on this
+    /// socket.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }
@@ -542,7 +550,9 @@ impl SrtSocket {
         let len = len_arg("srt_recv", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recv(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recv", None).map(|n| n as usize)
+        check(n, "srt_recv", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_recv_error(e, buf.len()))
     }
 
     /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv).
@@ -553,7 +563,9 @@ impl SrtSocket {
         let len = len_arg("srt_recvmsg", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recvmsg(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recvmsg", None).map(|n| n as usize)
+        check(n, "srt_recvmsg", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_recv_error(e, buf.len()))
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
@@ -567,7 +579,8 @@ impl SrtSocket {
         // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
         let n =
             unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
-        let n = check(n, "srt_recvmsg2", None)?;
+        let n =
+            check(n, "srt_recvmsg2", None).map_err(|e| self.explain_recv_error(e, buf.len()))?;
         Ok((n as usize, MsgCtrl::from_raw(&raw)))
     }
 
@@ -644,6 +657,23 @@ impl SrtSocket {
                  connection started nor in the future, with TSBPD and the message API on ({})",
                 s.message
             );
+        }
+        Error::Srt(s)
+    }
+
+    /// libsrt 1.5.1 refuses a live receive buffer smaller than SRTO_PAYLOADSIZE with
+    /// `SRT_EINVALMSGAPI`; this says so in the message, keeping the code.
+    fn explain_recv_error(&self, e: Error, len: usize) -> Error {
+        let Error::Srt(mut s) = e else { return e };
+        if s.code() == crate::error::ErrorCode::InvalidMessageApi {
+            let payload = self.payload_size().unwrap_or(0);
+            if payload > 0 && len < payload {
+                s.message = format!(
+                    "a buffer of {len} bytes is smaller than SRTO_PAYLOADSIZE ({payload}); \
+                     libsrt refuses it rather than cut a message ({})",
+                    s.message
+                );
+            }
         }
         Error::Srt(s)
     }
@@ -902,10 +932,6 @@ no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
 fn name_option(e: Error, option: &'static str) -> Error {
     match e {
         Error::Srt(mut s) => {
-            s.call = match s.call {
-                "srt_setsockflag" => "srt_setsockflag",
-                other => other,
-            };
             s.message = format!("{option}: {}", s.message);
             Error::Srt(s)
         }

@@ -434,13 +434,23 @@ fn oversized_live_messages_are_refused_not_truncated() {
     );
     // Nothing of the refused messages arrives; the next good one does, whole.
     exchange(&c, &s, &[1u8; 1316]);
+    let mut buf = [0u8; 1500];
     // A receive buffer smaller than the message is refused, not truncated.
     c.send(&[2u8; 1000]).unwrap();
     let mut small = [0u8; 100];
     match s.recv(&mut small) {
         Ok(n) => panic!("recv into 100 bytes returned {n}: truncation"),
-        Err(e) => println!("small buffer: {e}"),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("100 bytes") && text.contains("SRTO_PAYLOADSIZE (1316)"),
+                "{text}"
+            );
+        }
     }
+    // The message is still there for a big enough buffer.
+    let n = s.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], &[2u8; 1000][..]);
 }
 
 #[test]
