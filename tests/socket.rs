@@ -251,6 +251,25 @@ fn open_listener_by_url_accepts_one_caller() {
 }
 
 #[test]
+fn open_listener_on_all_interfaces() {
+    // srt://:port — no host: a listener by default, bound to 0.0.0.0.
+    let port = free_port("0.0.0.0");
+    let url = format!("srt://:{port}?transtype=file");
+    assert_eq!(url.parse::<SrtUrl>().unwrap().mode(), Mode::Listener);
+    let t = thread::spawn(move || SrtSocket::open(&url).expect("open listener"));
+    let c = SrtSocket::open(&format!("srt://127.0.0.1:{port}?transtype=file")).expect("caller");
+    let s = t.join().unwrap();
+    (&c).write_all(b"stream bytes").unwrap();
+    let mut got = [0u8; 12];
+    (&s).read_exact(&mut got).unwrap();
+    assert_eq!(&got, b"stream bytes");
+    assert!(
+        !s.getsockflag(SRTO_MESSAGEAPI).unwrap(),
+        "file transtype from the URL"
+    );
+}
+
+#[test]
 fn new_then_bind_url_and_connect_url() {
     // A listener made from a URL on port 0 reports its port through getsockname.
     let l = SrtSocket::new("srt://127.0.0.1:0?mode=listener&transtype=file").unwrap();
@@ -565,7 +584,8 @@ fn all_calls_fail(s: &SrtSocket, what: &str) {
         assert!(!e.to_string().is_empty());
     }
     assert!((&*s).write(b"x").is_err());
-    assert!((&*s).read(&mut buf).is_err() || what == "closed");
+    // Read on a socket that was never connected is an error, not an empty stream.
+    assert!((&*s).read(&mut buf).is_err(), "read on a {what} socket");
 }
 
 #[test]
@@ -574,7 +594,11 @@ fn never_connected_socket_errors_everywhere() {
     all_calls_fail(&s, "fresh");
     assert!(s.listen(1).is_err(), "listen before bind");
     assert!(s.getsockname().is_err(), "getsockname before bind");
-    assert!(s.bstats(false).is_err() || s.getsockstate() == SockStatus::Init);
+    assert_eq!(s.bstats(false).unwrap_err().code(), Some(ErrorCode::NoConn));
+    assert_eq!(
+        (&s).read(&mut [0u8; 1500]).unwrap_err().kind(),
+        io::ErrorKind::NotConnected
+    );
     assert_eq!(s.getrejectreason(), RejectReason::Unknown);
     assert_eq!(s.getsockstate(), SockStatus::Init);
     // Bound but not connected.
