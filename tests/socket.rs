@@ -501,7 +501,22 @@ fn errors_map_to_io_kinds() {
     assert!(s.set_read_timeout(Some(Duration::ZERO)).is_err());
     s.set_read_timeout(None).unwrap();
     assert_eq!(s.getsockflag(SRTO_RCVTIMEO).unwrap(), -1);
-    drop(c);
+    // ConnectionReset: sending on a connection the peer closed (SRT_ECONNLOST).
+    c.close().unwrap();
+    let t0 = Instant::now();
+    let e = loop {
+        match s.send(b"anyone there?") {
+            Err(e) => break e,
+            Ok(_) if t0.elapsed() < Duration::from_secs(3) => {
+                thread::sleep(Duration::from_millis(20))
+            }
+            Ok(_) => panic!("send kept succeeding after the peer closed"),
+        }
+    };
+    assert_eq!(e.code(), Some(ErrorCode::ConnLost), "{e}");
+    assert_eq!(io::Error::from(e).kind(), io::ErrorKind::ConnectionReset);
+    // And reading from it is the end of the stream.
+    assert_eq!((&s).read(&mut buf).unwrap(), 0);
     // Connect to a port where nobody listens: SRT_ENOSERVER after SRTO_CONNTIMEO → TimedOut.
     let nobody = SrtSocket::new_raw().unwrap();
     nobody.setsockflag(SRTO_CONNTIMEO, 300).unwrap();
