@@ -411,6 +411,11 @@ impl SrtSocket {
     /// Rendezvous connection: binds to `local` and connects to `remote`, which does the same
     /// towards us (`srt_rendezvous`).
     ///
+    /// libsrt 1.5.1 (also seen from C): a message sent the moment both sides return may be
+    /// dropped by a peer still registering the connection, and in live mode a lone lost
+    /// packet is only recovered when a later one shows the gap. Streams do not notice; a
+    /// single first message may need a short pause or a resend.
+    ///
     /// # Errors
     /// As [`connect`](Self::connect).
     pub fn rendezvous<A: ToSocketAddrs, B: ToSocketAddrs>(
