@@ -683,18 +683,23 @@ impl SrtSocket {
         Error::Srt(s)
     }
 
-    /// When the connection was established, on libsrt's clock in µs
-    /// (`srt_connection_time`); the earliest `srctime` [`sendmsg2`](Self::sendmsg2) takes.
+    /// When the socket was opened for its connection (at bind, or when connect began), on
+    /// libsrt's clock in µs (`srt_connection_time`); the earliest `srctime`
+    /// [`sendmsg2`](Self::sendmsg2) takes.
     ///
     /// # Errors
-    /// The socket is invalid.
+    /// The socket is invalid, or was never bound nor connected (libsrt then reports 0).
     pub fn connection_time(&self) -> Result<i64> {
         // SAFETY: plain call on our socket id.
         let t = unsafe { sys::srt_connection_time(self.id) };
-        if t < 0 {
-            return Err(Error::last("srt_connection_time", None));
+        match t {
+            t if t < 0 => Err(Error::last("srt_connection_time", None)),
+            0 => Err(Error::invalid_argument(
+                "srt_connection_time",
+                "the socket was never bound nor connected",
+            )),
+            t => Ok(t),
         }
-        Ok(t)
     }
 
     // ----- options and state --------------------------------------------------------------

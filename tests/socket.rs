@@ -615,6 +615,7 @@ fn never_connected_socket_errors_everywhere() {
         io::ErrorKind::NotConnected
     );
     assert_eq!(s.getrejectreason(), RejectReason::Unknown);
+    assert!(s.connection_time().is_err(), "never opened");
     assert_eq!(s.getsockstate(), SockStatus::Init);
     // Bound but not connected.
     s.bind("127.0.0.1:0").unwrap();
