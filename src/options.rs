@@ -19,6 +19,21 @@
 //! # let sock = srtfu::SrtSocket::new_raw().unwrap();
 //! sock.setsockflag(srtfu::SRTO_KMSTATE, srtfu::KmState::Secured).unwrap();
 //! ```
+//!
+//! Write-only options (`SRTO_PASSPHRASE`, `SRTO_TRANSTYPE`: libsrt 1.5.1 never reports them)
+//! have the access type [`WriteOnly`], and `getsockflag` does not accept them:
+//!
+//! ```compile_fail
+//! # let sock = srtfu::SrtSocket::new_raw().unwrap();
+//! let secret: String = sock.getsockflag(srtfu::SRTO_PASSPHRASE).unwrap();
+//! ```
+//!
+//! The value type is checked too: a string is not a latency.
+//!
+//! ```compile_fail
+//! # let sock = srtfu::SrtSocket::new_raw().unwrap();
+//! sock.setsockflag(srtfu::SRTO_LATENCY, "200").unwrap();
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;

@@ -567,6 +567,20 @@ fn seed_helpers_set_transtype_and_congestion() {
 }
 
 #[test]
+fn into_raw_and_from_raw_hand_over_the_id() {
+    let (c, s) = support::pair(TransType::Live);
+    let id = c.into_raw();
+    // SAFETY: the id came from into_raw just above and nothing else owns it.
+    let c = unsafe { SrtSocket::from_raw(id) };
+    assert_eq!(c.id(), id);
+    exchange(&c, &s, b"still connected");
+    drop(c);
+    // SAFETY: reading the state of any id is allowed.
+    let state = unsafe { sys::srt_getsockstate(id) };
+    assert_ne!(state, sys::SRTS_CONNECTED, "drop closed the id");
+}
+
+#[test]
 fn socket_and_sockaddr_are_send_and_sync() {
     fn check<T: Send + Sync>() {}
     check::<SrtSocket>();
