@@ -47,6 +47,28 @@ fn provoke_accept_error() {
     assert!(s.accept().is_err());
 }
 
+/// Runs `f` with this process's stderr (fd 2) sent to a temporary file; returns the text.
+fn capture_stderr(f: impl FnOnce()) -> String {
+    use std::io::{Read, Seek};
+    use std::os::fd::AsRawFd;
+    let mut file = tempfile::tempfile().unwrap();
+    // SAFETY: dup/dup2 on valid descriptors; fd 2 is restored before returning.
+    let saved = unsafe { libc::dup(2) };
+    assert!(saved >= 0);
+    // SAFETY: as above; file's descriptor is open for the whole call.
+    assert!(unsafe { libc::dup2(file.as_raw_fd(), 2) } >= 0);
+    f();
+    // SAFETY: restores the saved descriptor and closes the copy.
+    unsafe {
+        libc::dup2(saved, 2);
+        libc::close(saved);
+    }
+    let mut text = String::new();
+    file.rewind().unwrap();
+    file.read_to_string(&mut text).unwrap();
+    text
+}
+
 // One test, so the steps on the global logger and libsrt's global level run in order.
 #[test]
 fn libsrt_logs_go_to_the_log_crate() {
@@ -55,7 +77,12 @@ fn libsrt_logs_go_to_the_log_crate() {
     srtfu::log::install();
     srtfu::log::install(); // twice is harmless
 
-    provoke_accept_error();
+    // libsrt writes nothing to stderr itself any more.
+    let stderr = capture_stderr(provoke_accept_error);
+    assert!(
+        !stderr.contains("SRT."),
+        "libsrt still writes to stderr: {stderr}"
+    );
     let got = libsrt_records_containing("listening");
     assert!(
         !got.is_empty(),
