@@ -579,6 +579,8 @@ mod child {
         let r = match kind {
             "live-raw" => live_raw(args),
             "live-socket" => live_socket(args),
+            "live-datagramer" => live_datagramer(args, false),
+            "live-datagramer-iter" => live_datagramer(args, true),
             "file-raw" => file_raw(args),
             "file-socket" => file_socket(args),
             "many-server" => many::server_child(args),
@@ -644,6 +646,42 @@ mod child {
             bytes += n as u64;
             if n != PAYLOAD {
                 odd += 1;
+            }
+        }
+        let cpu = thread_cpu() - c0;
+        Ok(format!(
+            "packets={packets} bytes={bytes} odd={odd} thread_cpu_ns={}",
+            cpu.as_nanos()
+        ))
+    }
+
+    /// srtfu's datagramer: `recv` (borrowing, no allocation) or the iterator (one `Vec` per
+    /// payload), until the sender closes.
+    fn live_datagramer(args: &[String], owned: bool) -> Result<String, String> {
+        let url = format!("srt://127.0.0.1:{}", port(args)?);
+        let mut d = srtfu::Datagramer::builder(&url)
+            .timeout(Duration::from_secs(5))
+            .open()
+            .map_err(|e| e.to_string())?;
+        let (mut packets, mut bytes, mut odd) = (0u64, 0u64, 0u64);
+        let mut count = |n: usize| {
+            packets += 1;
+            bytes += n as u64;
+            if n != PAYLOAD {
+                odd += 1;
+            }
+        };
+        let c0 = thread_cpu();
+        if owned {
+            for item in d.by_ref() {
+                match item {
+                    Ok(p) => count(p.len()),
+                    Err(_) => break,
+                }
+            }
+        } else {
+            while let Ok(Some(p)) = d.recv() {
+                count(p.len());
             }
         }
         let cpu = thread_cpu() - c0;
@@ -782,6 +820,8 @@ mod live {
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     enum Rx {
+        Datagramer,
+        DatagramerIter,
         SrtSocket,
         Raw,
         LiveTransmit,
@@ -790,6 +830,8 @@ mod live {
     impl Rx {
         fn name(self) -> &'static str {
             match self {
+                Rx::Datagramer => "datagramer recv (borrowed)",
+                Rx::DatagramerIter => "datagramer iterator (Vec)",
                 Rx::SrtSocket => "SrtSocket::recvmsg loop",
                 Rx::Raw => "raw srt_recvmsg loop",
                 Rx::LiveTransmit => "srt-live-transmit → stdout pipe",
@@ -812,6 +854,8 @@ mod live {
         let snd = thread::spawn(move || sender(l, mbps, total));
         let limit = Duration::from_secs_f64(seconds + 15.0);
         let cmd = match rx {
+            Rx::Datagramer => self_child("live-datagramer", &[port.to_string()]),
+            Rx::DatagramerIter => self_child("live-datagramer-iter", &[port.to_string()]),
             Rx::SrtSocket => self_child("live-socket", &[port.to_string()]),
             Rx::Raw => self_child("live-raw", &[port.to_string()]),
             Rx::LiveTransmit => {
@@ -870,7 +914,7 @@ mod live {
             vec![100, 300, 500]
         });
         let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
-        let mut rxs = vec![Rx::SrtSocket, Rx::Raw];
+        let mut rxs = vec![Rx::Datagramer, Rx::DatagramerIter, Rx::SrtSocket, Rx::Raw];
         if tool_available("srt-live-transmit") {
             rxs.push(Rx::LiveTransmit);
         } else if o.require_tools() {
