@@ -3,9 +3,9 @@
 //! Receivers whose CPU and memory we compare run as child processes: the benchmark re-invokes
 //! its own executable with the hidden `__child` subcommand (or runs srt-live-transmit /
 //! srt-file-transmit), then reaps the child with `wait4`, whose `rusage` gives the process's
-//! CPU time (user + system, all of libsrt's threads included) and its peak RSS (`ru_maxrss`,
-//! the same figure as VmHWM). Senders and servers run in the benchmark process itself, so
-//! their work is not counted against any receiver.
+//! CPU time (user + system, all of libsrt's threads included); its peak RSS is VmHWM from
+//! /proc/PID/status, sampled while it runs. Senders and servers run in the benchmark process
+//! itself, so their work is not counted against any receiver.
 
 use std::ffi::CStr;
 use std::fs::File;
@@ -352,7 +352,7 @@ fn thread_cpu() -> Duration {
 struct Usage {
     /// User + system CPU of the whole process (all threads).
     cpu: Duration,
-    /// Peak resident set, KiB (`ru_maxrss`, as VmHWM).
+    /// Peak resident set, KiB (VmHWM, sampled; see `vm_hwm_kib`).
     maxrss_kib: u64,
     /// When it was reaped.
     ended: Option<Instant>,
@@ -421,7 +421,15 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Result<Usage, String> {
     // SAFETY: rusage is plain old data; all-zero is valid.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
     let mut killed = false;
+    let mut hwm = 0u64;
+    let mut sampled = start - Duration::from_secs(1);
     loop {
+        // VmHWM only grows; sampled every 5 ms while the child lives, the last sample is
+        // within 5 ms of its end.
+        if sampled.elapsed() >= Duration::from_millis(5) {
+            hwm = hwm.max(vm_hwm_kib(pid).unwrap_or(0));
+            sampled = Instant::now();
+        }
         // SAFETY: pid is our child; status and ru are valid for writes.
         let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
         if r == pid {
@@ -454,7 +462,7 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Result<Usage, String> {
     let ended = Instant::now();
     Ok(Usage {
         cpu: tv(ru.ru_utime) + tv(ru.ru_stime),
-        maxrss_kib: ru.ru_maxrss as u64,
+        maxrss_kib: hwm,
         ended: Some(ended),
         how: if killed {
             format!("killed after {limit:?}")
@@ -467,6 +475,18 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Result<Usage, String> {
         killed,
         ..Usage::default()
     })
+}
+
+/// VmHWM (peak resident set) of a live process, from /proc/PID/status.
+///
+/// Not `ru_maxrss` from wait4: on Linux a child started with vfork/posix_spawn inherits the
+/// parent's peak RSS into its `ru_maxrss` at exec, so it would report the bench's own size.
+fn vm_hwm_kib(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// This executable, re-invoked as a child receiver.
@@ -931,7 +951,7 @@ mod live {
         );
         println!(
             "CPU = user+system CPU of the receiver process (all libsrt threads), from wait4; \
-             recv-thread = CPU of the thread calling recvmsg; RSS = peak (ru_maxrss).\n"
+             recv-thread = CPU of the thread calling recvmsg; RSS = peak (VmHWM).\n"
         );
         let mut t = Table::new(&[
             "Mb/s",
