@@ -21,6 +21,8 @@ pub use srt_sys as sys;
 
 mod addr;
 mod error;
+mod fetch;
+mod fileserver;
 pub mod log;
 pub mod options;
 mod reject;
@@ -29,6 +31,11 @@ mod stats;
 mod url;
 
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
+pub use crate::fetch::{
+    fetch, fetch_with_progress, file_request_streamid, parse_file_request_streamid, Fetch,
+    FetchSummary, FETCH_BUFFER_SIZE, MAX_NAME_LEN,
+};
+pub use crate::fileserver::{FileServer, ServerHandle, SEND_CHUNK_SIZE};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
 pub use crate::socket::{cleanup, startup, version, MsgCtrl, SrtSocket, ValidateValue};
