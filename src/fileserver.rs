@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::fetch::{parse_file_request_streamid, recv_exact, send_all, MAX_NAME_LEN};
-use crate::options::{Linger, SockStatus, SRTO_LINGER, SRTO_SNDDATA};
+use crate::options::{SockStatus, SRTO_SNDDATA};
 use crate::socket::SrtSocket;
 use crate::sys;
 use crate::url::{Mode, SrtUrl};
@@ -302,7 +302,8 @@ impl ServerHandle {
     }
 
     /// Stops at once, like a killed server: stops accepting and closes every connection in
-    /// progress (`SRTO_LINGER` off, then `srt_close`), so clients get a broken transfer.
+    /// progress (`srt_close`; the server runs its sockets with `SRTO_LINGER` off), so clients
+    /// get a broken transfer.
     ///
     /// # Errors
     /// As [`stop`](Self::stop).
@@ -313,7 +314,6 @@ impl ServerHandle {
             Err(_) => Vec::new(),
         };
         for c in clients {
-            let _ = c.sock.setsockflag(SRTO_LINGER, Linger(None));
             c.close();
         }
         res
@@ -364,6 +364,12 @@ fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
                 return Err(e);
             }
         };
+        // The client thread waits for delivery itself (wait_delivered), bounded; libsrt's
+        // lingering close (180 s by default in file mode) would make srt_close block, also
+        // for abort().
+        if let Err(e) = sock.set_linger(None) {
+            log::warn!("file server: cannot turn SRTO_LINGER off for {peer}: {e}");
+        }
         let id = state.next_id.fetch_add(1, Ordering::Relaxed);
         let conn = Shared::new(sock);
         state
