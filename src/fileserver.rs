@@ -421,7 +421,7 @@ fn serve_client(conn: &Shared, peer: SocketAddr, state: &State) {
         Ok(n) => n,
         Err(e) => {
             log::warn!("file server: bad request from {peer}: {e}");
-            let _ = send_all(sock, &(-1i64).to_ne_bytes());
+            answer_not_found(sock, state);
             return;
         }
     };
@@ -430,7 +430,7 @@ fn serve_client(conn: &Shared, peer: SocketAddr, state: &State) {
         Ok(x) => x,
         Err(why) => {
             log::warn!("file server: {peer} asked for {shown:?}: refused, {why}");
-            let _ = send_all(sock, &(-1i64).to_ne_bytes());
+            answer_not_found(sock, state);
             return;
         }
     };
@@ -445,6 +445,13 @@ fn serve_client(conn: &Shared, peer: SocketAddr, state: &State) {
             );
         }
         Err(e) => log::warn!("file server: sending {shown:?} to {peer} failed: {e}"),
+    }
+}
+
+/// Answers -1 ("no such file") and waits until the client has it before the close.
+fn answer_not_found(sock: &SrtSocket, state: &State) {
+    if send_all(sock, &(-1i64).to_ne_bytes()).is_ok() {
+        wait_delivered(sock, state.drain_timeout.min(Duration::from_secs(5)));
     }
 }
 
