@@ -136,7 +136,7 @@ impl FileServer {
         if !canon.is_dir() {
             return Err(Error::io(
                 format!("file server root {root:?}"),
-                std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory"),
             ));
         }
         let url = listener_url(url)?.with("transtype", "file")?;
@@ -256,7 +256,10 @@ fn listener_url(url: &str) -> Result<SrtUrl> {
     if parsed.mode() != Mode::Listener {
         return Err(Error::InvalidUrl {
             url: url.to_string(),
-            reason: format!("a file server listens; mode={} is not possible", parsed.mode()),
+            reason: format!(
+                "a file server listens; mode={} is not possible",
+                parsed.mode()
+            ),
         });
     }
     Ok(parsed)
@@ -347,10 +350,7 @@ fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
         {
             let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
             while clients.len() >= state.max_clients && !state.stopping.load(Ordering::Acquire) {
-                clients = state
-                    .freed
-                    .wait(clients)
-                    .unwrap_or_else(|e| e.into_inner());
+                clients = state.freed.wait(clients).unwrap_or_else(|e| e.into_inner());
             }
         }
         if state.stopping.load(Ordering::Acquire) {

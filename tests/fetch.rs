@@ -40,7 +40,11 @@ fn big_file_arrives_byte_identical_with_progress() {
     );
     assert_eq!(summary.bytes, size);
     assert_eq!(summary.local, local);
-    assert!(summary.stats.byte_recv_total >= size, "stats: {:?}", summary.stats);
+    assert!(
+        summary.stats.byte_recv_total >= size,
+        "stats: {:?}",
+        summary.stats
+    );
     assert_eq!(sha256_file(&local), want);
     let calls = calls.into_inner().unwrap();
     assert_eq!(calls.first(), Some(&(0, size)));
@@ -171,7 +175,9 @@ fn socket_fetch_connects_a_new_socket_from_its_url() {
     let h = server(src.path());
     // No transtype in the URL: fetch sets file mode and keeps the URL's other options.
     let sock = SrtSocket::new(&format!("{}?latency=300", url(&h))).unwrap();
-    let s = sock.fetch("a.bin", dst.path().join("a.bin")).expect("fetch");
+    let s = sock
+        .fetch("a.bin", dst.path().join("a.bin"))
+        .expect("fetch");
     assert_eq!(s.bytes, 3_000_000);
     assert_eq!(sha256_file(&dst.path().join("a.bin")), want);
     assert_eq!(sock.getsockflag(srtfu::SRTO_LATENCY).unwrap(), 300);
@@ -220,7 +226,11 @@ fn bad_names_are_refused_before_connecting() {
     let sock = SrtSocket::new_raw().unwrap();
     sock.filecc().unwrap();
     for name in [String::new(), "x".repeat(1024), "a\0b".to_string()] {
-        let e = fetch("srt://127.0.0.1:9?conntimeo=300", &name, dst.path().join("x"));
+        let e = fetch(
+            "srt://127.0.0.1:9?conntimeo=300",
+            &name,
+            dst.path().join("x"),
+        );
         assert!(e.is_err());
     }
     let e = sock.fetch("x", dst.path().join("x")).unwrap_err();

@@ -33,10 +33,19 @@ fn every_escape_is_refused_and_the_server_keeps_serving() {
         ("parent", b"../secret".to_vec()),
         ("nested parent", b"sub/../../secret".to_vec()),
         ("parent then back", b"sub/../ok.txt".to_vec()),
-        ("absolute outside", secret_abs.to_str().unwrap().as_bytes().to_vec()),
-        ("absolute inside", ok_abs.to_str().unwrap().as_bytes().to_vec()),
+        (
+            "absolute outside",
+            secret_abs.to_str().unwrap().as_bytes().to_vec(),
+        ),
+        (
+            "absolute inside",
+            ok_abs.to_str().unwrap().as_bytes().to_vec(),
+        ),
         ("symlink to a file outside", b"link-out".to_vec()),
-        ("through a symlinked dir outside", b"dir-out/secret".to_vec()),
+        (
+            "through a symlinked dir outside",
+            b"dir-out/secret".to_vec(),
+        ),
         ("NUL byte", b"ok.txt\0../secret".to_vec()),
         ("non-UTF-8", b"ok\xff.txt".to_vec()),
         ("1024 bytes", long.into_bytes()),

@@ -120,7 +120,10 @@ fn rust_client_fetches_from_the_c_server() {
     assert_eq!(sha256_file(&dst.path().join("s.bin")), want);
     let s = fetch(&url, "empty", dst.path().join("empty")).expect("fetch empty");
     assert_eq!(s.bytes, 0);
-    assert_eq!(std::fs::metadata(dst.path().join("empty")).unwrap().len(), 0);
+    assert_eq!(
+        std::fs::metadata(dst.path().join("empty")).unwrap().len(),
+        0
+    );
     match fetch(&url, "missing", dst.path().join("missing")) {
         Err(Error::RemoteNotFound { path }) => assert_eq!(path, "missing"),
         other => panic!("expected RemoteNotFound, got {other:?}"),
@@ -169,7 +172,8 @@ fn srt_sendfile_on_this_libsrt() {
     let block = srtfu::sys::SRT_DEFAULT_SENDFILE_BLOCK as usize;
     let sending = std::thread::spawn(move || s2.sendfile(&p2, 0, SIZE, block));
 
-    c.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    c.set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
     let mut got = Vec::with_capacity(SIZE as usize);
     let mut buf = vec![0u8; 1 << 20];
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -189,7 +193,11 @@ fn srt_sendfile_on_this_libsrt() {
             Err(e) => panic!("receive failed: {e}"),
         }
     }
-    assert_eq!(&got[..], &expected[..got.len()], "bytes that arrived are correct");
+    assert_eq!(
+        &got[..],
+        &expected[..got.len()],
+        "bytes that arrived are correct"
+    );
     let complete = got.len() as u64 == SIZE;
     let version = srtfu::version();
     if !complete && sending.is_finished() {
