@@ -20,6 +20,9 @@
 pub use srt_sys as sys;
 
 mod addr;
+mod callback;
+pub mod datagramer;
+mod epoll;
 mod error;
 mod fetch;
 mod fileserver;
@@ -28,8 +31,15 @@ pub mod options;
 mod reject;
 mod socket;
 mod stats;
+pub mod ts;
 mod url;
 
+pub use crate::callback::{ConnectFailure, IncomingCaller};
+pub use crate::datagramer::{
+    close_after_latency, datagramer, Datagramer, DatagramerBuilder, LinkEvent, ReconnectPolicy,
+    MIN_RECV_BUFFER,
+};
+pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
 pub use crate::fetch::{
     fetch, fetch_with_progress, file_request_streamid, parse_file_request_streamid, Fetch,
@@ -38,6 +48,6 @@ pub use crate::fetch::{
 pub use crate::fileserver::{FileServer, ServerHandle, SEND_CHUNK_SIZE};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
-pub use crate::socket::{cleanup, startup, version, MsgCtrl, SrtSocket, ValidateValue};
+pub use crate::socket::{cleanup, startup, time_now, version, MsgCtrl, SrtSocket, ValidateValue};
 pub use crate::stats::Stats;
 pub use crate::url::{parse_bool, Mode, SrtUrl};
