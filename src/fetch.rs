@@ -445,7 +445,7 @@ impl Drop for PartFile {
 }
 
 /// Downloads `remote` from the file server at `url` into `local` (libsrt's
-/// `examples/recvfile.cpp` protocol; see the [module docs](self)).
+/// `examples/recvfile.cpp` protocol; see the [module docs](mod@self)).
 ///
 /// Opens the connection as the URL says (caller by default), with file transtype forced.
 /// The file is written to a hidden temporary file beside `local` (`.NAME.srtfu-part-…`),

@@ -1,5 +1,5 @@
 //! [`FileServer`]: serves the files under one directory with the protocol of libsrt's
-//! `examples/sendfile.cpp` (see [`fetch`](crate::fetch) for the wire format).
+//! `examples/sendfile.cpp` (see [the `fetch` module](mod@crate::fetch) for the wire format).
 //!
 //! # Threads
 //!

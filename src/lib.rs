@@ -24,7 +24,7 @@ mod callback;
 pub mod datagramer;
 mod epoll;
 mod error;
-mod fetch;
+pub mod fetch;
 mod fileserver;
 pub mod log;
 pub mod options;
