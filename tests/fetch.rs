@@ -133,7 +133,7 @@ fn missing_file_is_remote_not_found_and_writes_nothing() {
 fn server_aborted_mid_transfer_gives_incomplete_and_no_file() {
     let src = tempfile::tempdir().unwrap();
     let dst = tempfile::tempdir().unwrap();
-    let size: u64 = 512 << 20;
+    let size: u64 = 64 << 20;
     make_file(&src.path().join("big"), size, 7);
     let h = Mutex::new(Some(server(src.path())));
     let u = url(h.lock().unwrap().as_ref().unwrap());
