@@ -51,3 +51,8 @@ pub use crate::reject::RejectReason;
 pub use crate::socket::{cleanup, startup, time_now, version, MsgCtrl, SrtSocket, ValidateValue};
 pub use crate::stats::Stats;
 pub use crate::url::{parse_bool, Mode, SrtUrl};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
