@@ -603,6 +603,7 @@ mod child {
             "live-datagramer-iter" => live_datagramer(args, true),
             "file-raw" => file_raw(args),
             "file-socket" => file_socket(args),
+            "file-fetch" => file_fetch(args),
             "many-server" => many::server_child(args),
             other => Err(format!("unknown child kind {other}")),
         };
@@ -753,6 +754,24 @@ mod child {
         let cpu = thread_cpu() - c0;
         raw::close(s);
         Ok(format!("bytes={got} thread_cpu_ns={}", cpu.as_nanos()))
+    }
+
+    /// srtfu's `fetch(url, remote, local)`: request, receive, write to a temporary file,
+    /// fsync, rename.
+    fn file_fetch(args: &[String]) -> Result<String, String> {
+        let (p, out, name) = match args {
+            [p, out, name] => (p.parse::<u16>().map_err(|e| e.to_string())?, out, name),
+            _ => return Err("usage: file-fetch PORT OUT NAME".into()),
+        };
+        let c0 = thread_cpu();
+        let summary =
+            srtfu::fetch(&format!("srt://127.0.0.1:{p}"), name, out).map_err(|e| e.to_string())?;
+        let cpu = thread_cpu() - c0;
+        Ok(format!(
+            "bytes={} thread_cpu_ns={}",
+            summary.bytes,
+            cpu.as_nanos()
+        ))
     }
 
     /// srtfu: the same as `file_raw` through `SrtSocket` (`send`, `recv`), the safe API a
@@ -1104,6 +1123,7 @@ mod file {
 
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     enum Rx {
+        Fetch,
         SrtSocket,
         Raw,
         FileTransmit,
@@ -1112,6 +1132,7 @@ mod file {
     impl Rx {
         fn name(self) -> &'static str {
             match self {
+                Rx::Fetch => "srtfu::fetch → file",
                 Rx::SrtSocket => "SrtSocket::recv loop → file",
                 Rx::Raw => "raw srt_recv loop → file",
                 Rx::FileTransmit => "srt-file-transmit srt:// → file://",
@@ -1221,11 +1242,11 @@ mod file {
         // Generous: 20 MB/s is far below anything this box does; a run this slow stalled.
         let limit = Duration::from_secs(8 + size / 20_000_000);
         let cmd = match rx {
-            Rx::SrtSocket | Rx::Raw => self_child(
-                if rx == Rx::Raw {
-                    "file-raw"
-                } else {
-                    "file-socket"
+            Rx::Fetch | Rx::SrtSocket | Rx::Raw => self_child(
+                match rx {
+                    Rx::Raw => "file-raw",
+                    Rx::SrtSocket => "file-socket",
+                    _ => "file-fetch",
                 },
                 &[
                     port.to_string(),
@@ -1320,7 +1341,7 @@ mod file {
             .map_err(|e| format!("{}: {e}", base.display()))?;
         let src = dir.path().join("src.bin");
         make_source(&src, size)?;
-        let mut rxs = vec![Rx::SrtSocket, Rx::Raw];
+        let mut rxs = vec![Rx::Fetch, Rx::SrtSocket, Rx::Raw];
         if tool_available("srt-file-transmit") {
             rxs.push(Rx::FileTransmit);
         } else if o.require_tools() {
