@@ -913,7 +913,15 @@ mod live {
         raw::close(l);
         let sent = snd.join().map_err(|_| "sender panicked".to_string())?;
         let u = u?;
-        let sent = sent.map_err(|e| format!("{}: sender: {e}; child: {}", rx.name(), u.stderr))?;
+        let sent = sent.map_err(|e| {
+            format!(
+                "{}: sender: {e}; receiver {}: {}{}",
+                rx.name(),
+                u.how,
+                u.stderr.trim(),
+                u.stdout.trim()
+            )
+        })?;
         let (delivered, thread_cpu) = match rx {
             Rx::LiveTransmit => {
                 if u.killed {
@@ -1359,7 +1367,7 @@ mod file {
         println!(
             "Server: raw srt_send loop in the bench process (file mode, 1 MiB chunks). \
              MB/s = 10^6 bytes per second from accept to the receiver process's exit; \
-             CPU and peak RSS of the receiver process (wait4).\n"
+             CPU (wait4) and peak RSS (VmHWM) of the receiver process.\n"
         );
         let mut samples: Vec<Vec<Sample>> = (0..rxs.len()).map(|_| Vec::new()).collect();
         let mut failed = 0;
@@ -1876,8 +1884,8 @@ mod many {
             o.rounds()
         );
         println!(
-            "Callers are paced by one thread of the bench process; CPU and peak RSS are the \
-             server process's (wait4), start to end, handshakes included.\n"
+            "Callers are paced by one thread of the bench process; CPU (wait4) and peak RSS \
+             (VmHWM) are the server process's, start to end, handshakes included.\n"
         );
         let mut t = Table::new(&[
             "N",
