@@ -525,7 +525,7 @@ fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
             call: "srt_accept",
             code: ErrorCode::Timeout.raw(),
             errno: 0,
-            message: format!("no caller connected to {} within {t:?}", peer(url)),
+            message: Some(format!("no caller connected to {} within {t:?}", peer(url))),
             reject: None,
         }));
     }

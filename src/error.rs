@@ -1,5 +1,6 @@
 //! The one error type of srtfu, and libsrt's error codes.
 
+use std::borrow::Cow;
 use std::ffi::CStr;
 use std::fmt;
 use std::io;
@@ -155,7 +156,9 @@ pub struct SrtError {
     pub(crate) call: &'static str,
     pub(crate) code: i32,
     pub(crate) errno: i32,
-    pub(crate) message: String,
+    /// srtfu's wording when it adds context; `None`: libsrt's text for code and errno,
+    /// made when asked for (so a would-block error costs no string copy).
+    pub(crate) message: Option<String>,
     pub(crate) reject: Option<RejectReason>,
 }
 
@@ -172,9 +175,19 @@ impl SrtError {
     pub fn errno(&self) -> i32 {
         self.errno
     }
-    /// libsrt's message for the error.
-    pub fn message(&self) -> &str {
-        &self.message
+    /// libsrt's message for the error (`srt_strerror` of the code and errno), with what
+    /// srtfu added where it knows more (the option name, the payload size).
+    pub fn message(&self) -> Cow<'_, str> {
+        match &self.message {
+            Some(m) => Cow::Borrowed(m),
+            None => Cow::Owned(strerror(self.code, self.errno)),
+        }
+    }
+
+    /// Replaces the message with `f(current message)`.
+    pub(crate) fn reword(&mut self, f: impl FnOnce(&str) -> String) {
+        let new = f(&self.message());
+        self.message = Some(new);
     }
     /// Why the connection was rejected, when the error is a rejected or failed connection.
     pub fn reject_reason(&self) -> Option<RejectReason> {
@@ -188,7 +201,7 @@ impl SrtError {
 
 impl fmt::Display for SrtError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} ({})", self.call, self.message, self.code())?;
+        write!(f, "{}: {} ({})", self.call, self.message(), self.code())?;
         if self.errno != 0 {
             write!(f, ", errno {}", io::Error::from_raw_os_error(self.errno))?;
         }
@@ -348,16 +361,6 @@ impl SrtError {
         // SAFETY: srt_getlasterror reads libsrt's thread-local state and writes the errno
         // through a valid pointer to a local.
         let code = unsafe { sys::srt_getlasterror(&mut errno) };
-        // SAFETY: srt_getlasterror_str returns a pointer to a thread-local NUL-terminated
-        // string that stays valid until the next libsrt call on this thread; we copy it now.
-        let message = unsafe {
-            let p = sys::srt_getlasterror_str();
-            if p.is_null() {
-                String::new()
-            } else {
-                CStr::from_ptr(p).to_string_lossy().into_owned()
-            }
-        };
         // SAFETY: clears this thread's error state; no preconditions.
         unsafe { sys::srt_clearlasterror() };
         let reject = match (ErrorCode::from_raw(code), sock) {
@@ -373,8 +376,22 @@ impl SrtError {
             call,
             code,
             errno,
-            message,
+            message: None,
             reject,
+        }
+    }
+}
+
+/// libsrt's text for an error code and errno (`srt_strerror`).
+fn strerror(code: i32, errno: i32) -> String {
+    // SAFETY: srt_strerror returns a pointer to a NUL-terminated string in thread-local
+    // storage, valid until the next srt_strerror call on this thread; it is copied at once.
+    unsafe {
+        let p = sys::srt_strerror(code, errno);
+        if p.is_null() {
+            format!("SRT error {code}")
+        } else {
+            CStr::from_ptr(p).to_string_lossy().into_owned()
         }
     }
 }

@@ -649,17 +649,21 @@ impl SrtSocket {
         }
         let payload = self.payload_size().unwrap_or(0);
         if payload > 0 && len > payload {
-            s.message = format!(
-                "message of {len} bytes is larger than SRTO_PAYLOADSIZE ({payload}); \
+            s.reword(|m| {
+                format!(
+                    "message of {len} bytes is larger than SRTO_PAYLOADSIZE ({payload}); \
                  it was not sent ({})",
-                s.message
-            );
+                    m
+                )
+            });
         } else if srctime != 0 {
-            s.message = format!(
-                "srctime {srctime} refused: it must be on libsrt's clock, not before the \
+            s.reword(|m| {
+                format!(
+                    "srctime {srctime} refused: it must be on libsrt's clock, not before the \
                  connection started nor in the future, with TSBPD and the message API on ({})",
-                s.message
-            );
+                    m
+                )
+            });
         }
         Error::Srt(s)
     }
@@ -671,11 +675,13 @@ impl SrtSocket {
         if s.code() == crate::error::ErrorCode::InvalidMessageApi {
             let payload = self.payload_size().unwrap_or(0);
             if payload > 0 && len < payload {
-                s.message = format!(
-                    "a buffer of {len} bytes is smaller than SRTO_PAYLOADSIZE ({payload}); \
+                s.reword(|m| {
+                    format!(
+                        "a buffer of {len} bytes is smaller than SRTO_PAYLOADSIZE ({payload}); \
                      libsrt refuses it rather than cut a message ({})",
-                    s.message
-                );
+                        m
+                    )
+                });
             }
         }
         Error::Srt(s)
@@ -735,7 +741,16 @@ impl SrtSocket {
         T: OptionValue,
         A: Readable,
     {
-        let mut buf = [0u8; 1024];
+        // Numbers, booleans and enums fit in 16 bytes: a small buffer keeps the call cheap.
+        // Strings (and anything larger) get room for the longest, SRTO_STREAMID.
+        if T::GET_SIZE <= 16 {
+            self.getsockflag_in(opt, &mut [0u8; 16])
+        } else {
+            self.getsockflag_in(opt, &mut [0u8; 1024])
+        }
+    }
+
+    fn getsockflag_in<T: OptionValue, A>(&self, opt: SockOpt<T, A>, buf: &mut [u8]) -> Result<T> {
         let size = T::GET_SIZE.min(buf.len());
         let mut len = size as c_int;
         // SAFETY: buf is valid for writes of len bytes; libsrt writes at most len and updates
@@ -940,7 +955,7 @@ no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
 fn name_option(e: Error, option: &'static str) -> Error {
     match e {
         Error::Srt(mut s) => {
-            s.message = format!("{option}: {}", s.message);
+            s.reword(|m| format!("{option}: {m}"));
             Error::Srt(s)
         }
         other => other,
