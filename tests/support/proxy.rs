@@ -147,6 +147,7 @@ impl Rng {
 struct Shared {
     stop: AtomicBool,
     blackout: AtomicBool,
+    hs_block: AtomicBool,
     /// The caller's address (learned from the first packet it sends).
     client: Mutex<Option<SocketAddr>>,
     marker: Mutex<Option<Vec<u8>>>,
@@ -230,6 +231,7 @@ impl Proxy {
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
             blackout: AtomicBool::new(false),
+            hs_block: AtomicBool::new(false),
             client: Mutex::new(None),
             marker: Mutex::new(None),
             c2s: Counters::default(),
@@ -268,6 +270,11 @@ impl Proxy {
     /// Starts (`true`) or ends (`false`) a blackout: every packet both ways is dropped.
     pub fn blackout(&self, on: bool) {
         self.shared.blackout.store(on, Relaxed);
+    }
+
+    /// Starts or ends dropping every SRT handshake packet, both ways (other packets pass).
+    pub fn drop_handshakes(&self, on: bool) {
+        self.shared.hs_block.store(on, Relaxed);
     }
 
     /// Counts packets containing `marker` from now on (`None` stops looking).
@@ -376,7 +383,10 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
         if is_handshake(&data) {
             hs_index += 1;
             ctr.hs_seen.fetch_add(1, Relaxed);
-            if imp.hs_drop_nth.contains(&hs_index) || rng.chance(imp.hs_loss) {
+            if sh.hs_block.load(Relaxed)
+                || imp.hs_drop_nth.contains(&hs_index)
+                || rng.chance(imp.hs_loss)
+            {
                 ctr.hs_dropped.fetch_add(1, Relaxed);
                 continue;
             }
