@@ -52,7 +52,7 @@ install_apt() {
         fi
     done
     if [ -z "$missing" ]; then
-        say "apt: all packages already installed:$(printf ' %s' $pkgs)"
+        say "apt: all packages already installed: $pkgs"
         return 0
     fi
     say "apt: installing$missing"

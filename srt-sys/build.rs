@@ -58,6 +58,12 @@ fn help(what: &str, detail: &str) -> String {
     s
 }
 
+/// Stops the build with a message (no panic, no backtrace): cargo shows our stderr.
+fn fail(message: String) -> ! {
+    eprintln!("{message}");
+    std::process::exit(1);
+}
+
 fn find_from_env() -> Option<Found> {
     let lib_dir = env_var("SRT_LIB_DIR");
     let include_dir = env_var("SRT_INCLUDE_DIR");
@@ -79,13 +85,10 @@ fn find_from_env() -> Option<Found> {
                 include_paths: vec![PathBuf::from(inc)],
             })
         }
-        (Some(_), None) | (None, Some(_)) => panic!(
-            "{}",
-            help(
-                "SRT_LIB_DIR and SRT_INCLUDE_DIR must be set together",
-                "Only one of them is set; set both (or neither, to use pkg-config)."
-            )
-        ),
+        (Some(_), None) | (None, Some(_)) => fail(help(
+            "SRT_LIB_DIR and SRT_INCLUDE_DIR must be set together",
+            "Only one of them is set; set both (or neither, to use pkg-config).",
+        )),
         (None, None) => None,
     }
 }
@@ -155,30 +158,24 @@ fn main() {
 
     let found = match find_from_env() {
         Some(found) => found,
-        None if env_var("SRT_NO_PKG_CONFIG").is_some() => panic!(
-            "{}",
-            help(
-                "SRT_NO_PKG_CONFIG is set but SRT_LIB_DIR and SRT_INCLUDE_DIR are not",
-                "Without pkg-config the build needs both directories."
-            )
-        ),
+        None if env_var("SRT_NO_PKG_CONFIG").is_some() => fail(help(
+            "SRT_NO_PKG_CONFIG is set but SRT_LIB_DIR and SRT_INCLUDE_DIR are not",
+            "Without pkg-config the build needs both directories.",
+        )),
         None => match find_with_pkg_config() {
             Ok(found) => found,
-            Err(errors) => panic!("{}", help("libsrt (>= 1.5) was not found", &errors)),
+            Err(errors) => fail(help("libsrt (>= 1.5) was not found", &errors)),
         },
     };
 
     let (major, minor, patch) = version_from_headers(&found.include_paths).unwrap_or_else(|| {
-        panic!(
-            "{}",
-            help(
-                "libsrt was found but its header srt/version.h was not",
-                &format!(
-                    "Searched the include paths {:?}; the -dev package may be missing.",
-                    found.include_paths
-                )
-            )
-        )
+        fail(help(
+            "libsrt was found but its header srt/version.h was not",
+            &format!(
+                "Searched the include paths {:?}; the -dev package may be missing.",
+                found.include_paths
+            ),
+        ))
     });
     let number = (major << 16) | (minor << 8) | patch;
     println!("cargo:version_number={number:x}");
@@ -230,10 +227,24 @@ fn generate(found: &Found, version_number: u32) {
             }
         }
     }
-    let bindings = match builder.generate() {
+    // bindgen panics (rather than returning an error) when it cannot load libclang; turn that
+    // into the same helpful message.
+    std::panic::set_hook(Box::new(|_| {}));
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        builder.generate().map_err(|e| e.to_string())
+    }))
+    .unwrap_or_else(|payload| {
+        let text = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "bindgen panicked".into());
+        Err(text)
+    });
+    let _ = std::panic::take_hook();
+    let bindings = match generated {
         Ok(b) => b,
-        Err(e) => panic!(
-            "{}",
+        Err(e) => fail(
             help(
                 "bindgen could not generate bindings for libsrt",
                 &format!(
@@ -248,7 +259,10 @@ fn generate(found: &Found, version_number: u32) {
         ),
     };
     let dest = out.join("bindings.rs");
-    bindings
-        .write_to_file(&dest)
-        .unwrap_or_else(|e| panic!("srt-sys: cannot write {}: {e}", Path::display(&dest)));
+    bindings.write_to_file(&dest).unwrap_or_else(|e| {
+        fail(format!(
+            "srt-sys: cannot write {}: {e}",
+            Path::display(&dest)
+        ))
+    });
 }
