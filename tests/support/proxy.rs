@@ -36,8 +36,11 @@ pub struct Impair {
     /// Corrupt only data packets, and only bytes past their 16-byte SRT header (control
     /// packets and headers stay valid).
     pub corrupt_payload_only: bool,
-    /// Bandwidth cap in bytes per second (0: none). Packets queued more than 1 s are dropped.
+    /// Bandwidth cap in bytes per second (0: none).
     pub bandwidth: u64,
+    /// With a bandwidth cap: the longest a packet may wait for the link before it is
+    /// dropped (the router's queue; default 1 s when zero).
+    pub queue_limit: Duration,
     /// Drop the first N packets of any kind.
     pub drop_first: u32,
     /// Drop these handshake packets (1-based index among the handshake control packets
@@ -410,7 +413,12 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
         }
         if imp.bandwidth > 0 {
             let start = wire_free.max(now);
-            if start > now + Duration::from_secs(1) {
+            let limit = if imp.queue_limit.is_zero() {
+                Duration::from_secs(1)
+            } else {
+                imp.queue_limit
+            };
+            if start > now + limit {
                 ctr.bw_dropped.fetch_add(1, Relaxed);
                 continue;
             }
