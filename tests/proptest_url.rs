@@ -8,8 +8,8 @@ use srtfu::{Error, SrtSocket, SrtUrl};
 
 /// Words naming a part of a URL; an `InvalidUrl` reason must contain one.
 const PARTS: &[&str] = &[
-    "scheme", "srt://", "fragment", "path", "user", "host", "port", "ipv6", "key", "query",
-    "mode", "caller", "value",
+    "scheme", "srt://", "fragment", "path", "user", "host", "port", "ipv6", "key", "query", "mode",
+    "caller", "value",
 ];
 
 /// Checks the rejection of `input` names the problem; returns the message.
@@ -135,10 +135,7 @@ fn structured() -> impl Strategy<Value = String> {
         host(),
         port(),
         prop_oneof![Just(""), Just("/"), Just("/path"), Just("#frag")],
-        prop::collection::vec(
-            (prop::sample::select(KEYS), value(), any::<bool>()),
-            0..6,
-        ),
+        prop::collection::vec((prop::sample::select(KEYS), value(), any::<bool>()), 0..6),
     )
         .prop_map(|(scheme, host, port, path, query)| {
             let mut s = format!("{scheme}{host}{port}{path}");
@@ -195,10 +192,13 @@ fn known_bad_urls_name_their_problem() {
         ("srt://127.0.0.1:9000?pbkeylen=7", "pbkeylen"),
         ("srt://127.0.0.1:9000?mode=sideways", "mode"),
         ("srt://127.0.0.1:9000?state=1", "state"),
-        ("srt://[::1:9000", "[")
+        ("srt://[::1:9000", "["),
     ] {
         let err = input.parse::<SrtUrl>().expect_err(input);
         let text = check_rejection(input, &err);
-        assert!(text.to_ascii_lowercase().contains(expect), "{input}: {text}");
+        assert!(
+            text.to_ascii_lowercase().contains(expect),
+            "{input}: {text}"
+        );
     }
 }

@@ -42,7 +42,11 @@ fn capture_logs() {
 }
 
 fn confused_seen() -> bool {
-    lines().lock().unwrap().iter().any(|l| l.contains("CONFUSED"))
+    lines()
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("CONFUSED"))
 }
 
 /// A listener that accepts connections for `dur` in a thread, counting them.
@@ -101,7 +105,10 @@ fn lost_conclusion_responses_confuse_libsrt_then_connect_recovers_or_times_out()
     let err = SrtSocket::open(&format!("srt://{}?conntimeo=1000", proxy.addr()))
         .expect_err("connect must fail when no conclusion response arrives");
     let took = t0.elapsed();
-    eprintln!("plain connect failed after {took:?}: {err}; {}", proxy.report());
+    eprintln!(
+        "plain connect failed after {took:?}: {err}; {}",
+        proxy.report()
+    );
     assert!(err.is_timeout(), "{err:?}");
     assert!(took < Duration::from_millis(2500), "{took:?}");
     drop(proxy);
@@ -127,7 +134,10 @@ fn open_with_retries_survives_a_lost_handshake() {
     let took = t0.elapsed();
     eprintln!("connected after {took:?}; {}", proxy.report());
     assert_eq!(c.getsockstate(), SockStatus::Connected);
-    assert!(took >= Duration::from_millis(1000), "first attempt cannot have succeeded");
+    assert!(
+        took >= Duration::from_millis(1000),
+        "first attempt cannot have succeeded"
+    );
     assert!(proxy.counters().0.hs_dropped.load(Relaxed) >= 2);
     // Data flows on the retried connection.
     c.sendmsg2(b"after retry", None).unwrap();
@@ -152,7 +162,10 @@ fn open_with_retries_gives_up_after_bounded_attempts_with_a_clear_error() {
     eprintln!("gave up after {took:?}: {err}; {}", proxy.report());
     assert!(err.is_timeout(), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("srt_connect") && text.contains("timed out"), "{text}");
+    assert!(
+        text.contains("srt_connect") && text.contains("timed out"),
+        "{text}"
+    );
     // 3 attempts of 1 s each, then it stops.
     assert!(took >= Duration::from_millis(2900), "{took:?}");
     assert!(took < Duration::from_millis(4500), "{took:?}");
@@ -160,7 +173,10 @@ fn open_with_retries_gives_up_after_bounded_attempts_with_a_clear_error() {
     assert!(c2s.hs_dropped.load(Relaxed) >= 3);
     let port = proxy.addr().port();
     let log = lines().lock().unwrap().clone();
-    let mine = |s: &str| log.iter().any(|l| l.contains(&format!(":{port} ")) && l.contains(s));
+    let mine = |s: &str| {
+        log.iter()
+            .any(|l| l.contains(&format!(":{port} ")) && l.contains(s))
+    };
     assert!(mine("retry 1 of 2") && mine("retry 2 of 2"), "{log:?}");
     assert!(mine("failed after 3 attempts"), "{log:?}");
     assert_eq!(acc.join().unwrap(), 0);
@@ -243,7 +259,10 @@ fn peer_killed_mid_stream_ends_recv_with_typed_error() {
             Ok(_) => got += 1, // what was already in flight
             Err(e) => break e,
         }
-        assert!(killed.elapsed() < Duration::from_secs(8), "recv still delivering");
+        assert!(
+            killed.elapsed() < Duration::from_secs(8),
+            "recv still delivering"
+        );
     };
     let took = killed.elapsed();
     eprintln!("peer {pid} killed; recv ended after {took:?} ({got} received): {err}");

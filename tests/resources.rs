@@ -31,7 +31,8 @@ fn all_data_calls_fail(s: &SrtSocket, what: &str) {
         ("sendfile", s.sendfile(&file, 0, 10, 1 << 20).map(drop)),
         (
             "recvfile",
-            s.recvfile(&tmp.path().join("out"), 0, 10, 1 << 20).map(drop),
+            s.recvfile(&tmp.path().join("out"), 0, 10, 1 << 20)
+                .map(drop),
         ),
         ("getpeername", s.getpeername().map(drop)),
         ("accept", s.accept().map(drop)),
@@ -70,9 +71,18 @@ fn never_connected_socket_methods_return_errors() {
     all_data_calls_fail(&s, "fresh");
     // listen before bind, and bad addresses, are errors.
     assert!(s.listen(1).is_err());
-    assert!(SrtSocket::new_raw().unwrap().bind("not an address").is_err());
-    assert!(SrtSocket::new_raw().unwrap().connect("256.1.1.1:1").is_err());
-    assert!(SrtSocket::new_raw().unwrap().sendfile(Path::new("a\0b"), 0, 1, 1).is_err());
+    assert!(SrtSocket::new_raw()
+        .unwrap()
+        .bind("not an address")
+        .is_err());
+    assert!(SrtSocket::new_raw()
+        .unwrap()
+        .connect("256.1.1.1:1")
+        .is_err());
+    assert!(SrtSocket::new_raw()
+        .unwrap()
+        .sendfile(Path::new("a\0b"), 0, 1, 1)
+        .is_err());
     // A bound-but-not-listening socket: accept fails.
     let b = SrtSocket::new_raw().unwrap();
     b.bind("127.0.0.1:0").unwrap();
@@ -100,7 +110,8 @@ fn never_connected_socket_methods_return_errors() {
 fn peer_closed_socket_methods_return_errors() {
     for tt in [TransType::Live, TransType::File] {
         let (c, s) = support::pair(tt);
-        c.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        c.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         s.close().unwrap();
         let t0 = Instant::now();
         let mut buf = [0u8; 1500];
@@ -199,7 +210,10 @@ fn create_connect_close_cycles_do_not_leak() {
             .output()
             .expect("run the child test");
         let text = String::from_utf8_lossy(&out.stderr);
-        for l in text.lines().filter(|l| !l.contains("no pending connection")) {
+        for l in text
+            .lines()
+            .filter(|l| !l.contains("no pending connection"))
+        {
             eprintln!("child: {l}");
         }
         assert!(out.status.success(), "the cycles child failed");

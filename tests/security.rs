@@ -200,7 +200,10 @@ fn short_or_long_passphrases_are_refused_before_any_traffic() {
         assert!(!err.to_string().is_empty());
         eprintln!("{} chars: {err}", bad.len());
     }
-    for bad in ["srt://127.0.0.1:9000?passphrase=short", "srt://127.0.0.1:9000?pbkeylen=20"] {
+    for bad in [
+        "srt://127.0.0.1:9000?passphrase=short",
+        "srt://127.0.0.1:9000?pbkeylen=20",
+    ] {
         let err = SrtSocket::new(bad).unwrap_err();
         let text = err.to_string();
         assert!(

@@ -48,6 +48,11 @@ pub struct Impair {
     pub hs_drop_nth: Vec<u32>,
     /// Probability of dropping a handshake control packet (other packets untouched).
     pub hs_loss: f64,
+    /// Let handshake packets through untouched by the random impairments (loss, reorder,
+    /// duplication, corruption) so only the established connection is impaired.
+    pub spare_handshake: bool,
+    /// Duplicate these handshake packets (1-based index, as `hs_drop_nth`).
+    pub hs_dup_nth: Vec<u32>,
 }
 
 impl Impair {
@@ -247,7 +252,10 @@ impl Proxy {
             let shared = shared.clone();
             threads.push(
                 thread::Builder::new()
-                    .name(format!("proxy-{}", if dir == Dir::C2S { "c2s" } else { "s2c" }))
+                    .name(format!(
+                        "proxy-{}",
+                        if dir == Dir::C2S { "c2s" } else { "s2c" }
+                    ))
                     .spawn(move || relay(dir, imp, Rng::new(rng_seed), front, back, &shared))
                     .unwrap(),
             );
@@ -332,6 +340,23 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
     let mut wire_free = Instant::now();
     let mut hs_index = 0u32;
     let mut buf = vec![0u8; 65536];
+    let trace: u64 = std::env::var("SRTFU_PROXY_TRACE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let name = if dir == Dir::C2S { "c2s" } else { "s2c" };
+    let show = |n: u64, data: &[u8], fate: &str| {
+        if n <= trace {
+            let kind = if is_handshake(data) {
+                "handshake".to_string()
+            } else if is_control(data) {
+                format!("control 0x{:02x}{:02x}", data[0] & 0x7f, data[1])
+            } else {
+                "data".to_string()
+            };
+            eprintln!("proxy {name} #{n}: {} B {kind}: {fate}", data.len());
+        }
+    };
     let reorder_by = if imp.reorder_by.is_zero() {
         Duration::from_millis(5)
     } else {
@@ -377,10 +402,12 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
         let received = ctr.received.load(Relaxed);
         if sh.blackout.load(Relaxed) {
             ctr.blackout_dropped.fetch_add(1, Relaxed);
+            show(received, &data, "blackout");
             continue;
         }
         if received <= u64::from(imp.drop_first) {
             ctr.dropped_first.fetch_add(1, Relaxed);
+            show(received, &data, "dropped (first)");
             continue;
         }
         if is_handshake(&data) {
@@ -391,11 +418,30 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
                 || rng.chance(imp.hs_loss)
             {
                 ctr.hs_dropped.fetch_add(1, Relaxed);
+                show(received, &data, "handshake dropped");
                 continue;
             }
         }
+        let hs = is_handshake(&data);
+        if hs && imp.hs_dup_nth.contains(&hs_index) {
+            ctr.duplicated.fetch_add(1, Relaxed);
+            seq += 1;
+            let due = Instant::now() + imp.delay + Duration::from_millis(1);
+            queue.push(Pending { due, seq, data: data.clone() });
+        }
+        if hs && imp.spare_handshake {
+            show(received, &data, "forwarded (spared)");
+            seq += 1;
+            queue.push(Pending {
+                due: Instant::now() + imp.delay,
+                seq,
+                data,
+            });
+            continue;
+        }
         if rng.chance(imp.loss) {
             ctr.lost.fetch_add(1, Relaxed);
+            show(received, &data, "lost");
             continue;
         }
         if (!imp.corrupt_payload_only || !is_control(&data)) && rng.chance(imp.corrupt) {
@@ -425,11 +471,14 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
             wire_free = start + Duration::from_secs_f64(n as f64 / imp.bandwidth as f64);
             due = due.max(wire_free);
         }
+        let mut fate = String::from("forwarded");
         if rng.chance(imp.reorder) {
             ctr.reordered.fetch_add(1, Relaxed);
             due += reorder_by;
+            fate.push_str(" late");
         }
         if rng.chance(imp.duplicate) {
+            fate.push_str(" twice");
             ctr.duplicated.fetch_add(1, Relaxed);
             seq += 1;
             queue.push(Pending {
@@ -438,6 +487,7 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
                 data: data.clone(),
             });
         }
+        show(received, &data, &fate);
         seq += 1;
         queue.push(Pending { due, seq, data });
         // Bound the queue (a stalled peer must not grow memory without limit).
