@@ -29,6 +29,7 @@ impl RawAddr {
     }
 
     /// The Rust address, or None for a family other than IPv4/IPv6.
+    #[allow(clippy::wrong_self_convention)] // reads through a pointer to the storage
     pub(crate) fn to_socket_addr(&self) -> Option<SocketAddr> {
         // SAFETY: storage is a sockaddr_storage, large and aligned enough for every family.
         unsafe { from_sockaddr_ptr(self.as_ptr()) }

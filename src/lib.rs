@@ -20,6 +20,8 @@
 pub use srt_sys as sys;
 
 mod addr;
+mod callback;
+mod epoll;
 mod error;
 pub mod log;
 pub mod options;
@@ -28,6 +30,8 @@ mod socket;
 mod stats;
 mod url;
 
+pub use crate::callback::{ConnectFailure, IncomingCaller};
+pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
