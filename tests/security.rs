@@ -212,3 +212,217 @@ fn short_or_long_passphrases_are_refused_before_any_traffic() {
         );
     }
 }
+
+// ----- listen-callback access control vs streamid tricks --------------------------------------
+
+const ALLOWED: &str = "#!::r=live/feed1,u=alice";
+
+/// A listener whose callback admits exactly ALLOWED (no trimming, no normalising) and
+/// records every stream id it was shown.
+fn gatekeeper() -> (
+    SrtSocket,
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut l = SrtSocket::new_raw().unwrap();
+    let log = seen.clone();
+    l.listen_callback(move |c| {
+        log.lock().unwrap().push(c.streamid().to_string());
+        if c.streamid() == ALLOWED {
+            Ok(())
+        } else {
+            Err(RejectReason::Forbidden)
+        }
+    })
+    .unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(8).unwrap();
+    let addr = l.getsockname().unwrap();
+    l.setsockflag(SRTO_RCVSYN, false).unwrap();
+    (l, addr, seen)
+}
+
+/// A caller whose stream id is set from raw bytes, as any SRT implementation could send
+/// them (srtfu's own setsockflag refuses NUL bytes; libsrt itself takes any bytes).
+fn raw_streamid_connect(addr: std::net::SocketAddr, sid: &[u8]) -> Result<SrtSocket> {
+    let c = SrtSocket::new_raw().unwrap();
+    c.setsockflag(SRTO_CONNTIMEO, 2000).unwrap();
+    assert_eq!(raw_set_streamid(&c, sid), 0, "libsrt refused the stream id");
+    c.connect(addr).map(|()| c)
+}
+
+/// srt_setsockflag(SRTO_STREAMID) with raw bytes; libsrt's return code.
+fn raw_set_streamid(c: &SrtSocket, sid: &[u8]) -> i32 {
+    // SAFETY: sid is valid for sid.len() bytes during the call; libsrt copies it.
+    unsafe {
+        srtfu::sys::srt_setsockflag(
+            c.id(),
+            SRTO_STREAMID.raw(),
+            sid.as_ptr() as *const std::ffi::c_void,
+            sid.len() as i32,
+        )
+    }
+}
+
+#[test]
+fn the_exact_streamid_is_admitted() {
+    let (l, addr, seen) = gatekeeper();
+    let c = raw_streamid_connect(addr, ALLOWED.as_bytes()).expect("allowed id connects");
+    thread::sleep(Duration::from_millis(50));
+    let (s, _) = l.accept().expect("accepted");
+    assert_eq!(s.streamid().unwrap(), ALLOWED);
+    assert_eq!(c.getsockstate(), SockStatus::Connected);
+    assert_eq!(seen.lock().unwrap().as_slice(), [ALLOWED]);
+}
+
+#[test]
+fn streamid_tricks_do_not_pass_the_callback() {
+    let (l, addr, seen) = gatekeeper();
+    let mut overlong = ALLOWED.as_bytes().to_vec();
+    overlong.resize(512, b'A');
+    let tricks: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", b"".to_vec()),
+        ("leading NUL", [b"\0", ALLOWED.as_bytes()].concat()),
+        ("trailing space", format!("{ALLOWED} ").into_bytes()),
+        ("leading space", format!(" {ALLOWED}").into_bytes()),
+        ("upper case", ALLOWED.to_uppercase().into_bytes()),
+        ("keys reordered", b"#!::u=alice,r=live/feed1".to_vec()),
+        ("cyrillic a", ALLOWED.replace('a', "\u{430}").into_bytes()),
+        ("combining accent", format!("{ALLOWED}\u{301}").into_bytes()),
+        ("invalid UTF-8 tail", [ALLOWED.as_bytes(), b"\xff"].concat()),
+        (
+            "invalid UTF-8 inside",
+            ALLOWED.replace("alice", "al\u{FFFD}ce").into_bytes(),
+        ),
+        (
+            "lone continuation",
+            [ALLOWED.as_bytes(), b"\x80\x80"].concat(),
+        ),
+        ("512 bytes, allowed prefix", overlong),
+    ];
+    let mut unseen = Vec::new();
+    for (what, sid) in &tricks {
+        let before = seen.lock().unwrap().len();
+        let res = raw_streamid_connect(addr, sid);
+        let shown = seen.lock().unwrap().get(before).cloned();
+        match res {
+            Ok(c) => panic!("{what}: admitted ({c:?})"),
+            Err(e) => {
+                eprintln!("{what}: callback saw {shown:?}; {e}");
+                assert_eq!(e.code(), Some(ErrorCode::ConnRejected), "{what}: {e}");
+                if shown.is_some() {
+                    assert_eq!(e.reject_reason(), Some(RejectReason::Forbidden), "{what}");
+                } else {
+                    unseen.push(*what);
+                }
+            }
+        }
+    }
+    assert!(l.accept().is_err(), "a trick got a connection accepted");
+    let seen = seen.lock().unwrap();
+    eprintln!("callback saw: {seen:?}");
+    // A stream id starting with NUL never leaves the caller: libsrt 1.5.1 fails to build
+    // the handshake ("createSrtHandshake failed - REJECTING") and the connect is rejected
+    // locally with SRT_REJ_UNKNOWN. Every other trick reached the callback and was refused.
+    assert_eq!(unseen, ["leading NUL"]);
+    assert_eq!(seen.len(), tricks.len() - 1);
+    assert!(seen.iter().all(|s| s != ALLOWED));
+    // Over 512 bytes libsrt refuses the option on the caller's side: nothing is sent.
+    let mut too_long = ALLOWED.as_bytes().to_vec();
+    too_long.resize(513, b'A');
+    assert_eq!(
+        raw_set_streamid(&SrtSocket::new_raw().unwrap(), &too_long),
+        -1
+    );
+    assert!(SrtSocket::new_raw()
+        .unwrap()
+        .setsockflag(SRTO_STREAMID, String::from_utf8(too_long).unwrap())
+        .is_err());
+}
+
+/// A NUL byte after the allowed id: libsrt hands the callback a C string, so it sees only
+/// the part before the NUL (and admits it). What matters is that the application cannot be
+/// fooled later: the accepted socket's `streamid()` reports the same cut-off id the callback
+/// approved, never the hidden tail.
+#[test]
+fn a_nul_byte_hides_nothing_from_the_application() {
+    let (l, addr, seen) = gatekeeper();
+    let sid = [ALLOWED.as_bytes(), b"\0,r=admin"].concat();
+    let res = raw_streamid_connect(addr, &sid);
+    let seen = seen.lock().unwrap().clone();
+    eprintln!(
+        "NUL trick: callback saw {seen:?}; connect {:?}",
+        res.as_ref().err()
+    );
+    if res.is_ok() {
+        thread::sleep(Duration::from_millis(50));
+        let (s, _) = l.accept().expect("accepted");
+        let got = s.streamid().unwrap();
+        eprintln!("accepted socket streamid: {got:?}");
+        assert_eq!(got, seen[0], "callback and socket disagree");
+        assert!(!got.contains("admin"));
+    }
+    // srtfu's own setter refuses the NUL outright, naming the option.
+    let err = SrtSocket::new_raw()
+        .unwrap()
+        .setsockflag(SRTO_STREAMID, String::from_utf8(sid).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("SRTO_STREAMID"), "{err}");
+}
+
+/// Fuzzed stream ids (random bytes, and the allowed id with random bytes spliced in): none
+/// is admitted unless the callback saw exactly the allowed id; nothing panics.
+#[test]
+fn fuzzed_streamids_never_bypass_the_callback() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let (l, addr, seen) = gatekeeper();
+    let cases = if std::env::var("SRTFU_SOAK").is_ok_and(|v| v == "1") {
+        2000
+    } else {
+        150
+    };
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = prop_oneof![
+        prop::collection::vec(1u8..=255, 1..512),
+        (
+            0usize..ALLOWED.len() + 1,
+            prop::collection::vec(any::<u8>(), 1..8)
+        )
+            .prop_map(|(at, junk)| {
+                let mut v = ALLOWED.as_bytes().to_vec();
+                v.splice(at..at, junk);
+                v
+            }),
+    ];
+    let admitted = std::cell::Cell::new(0u32);
+    runner
+        .run(&strategy, |sid| {
+            let before = seen.lock().unwrap().len();
+            let res = raw_streamid_connect(addr, &sid);
+            let shown = seen.lock().unwrap().get(before).cloned();
+            if let Ok(c) = res {
+                // Only a NUL right after the allowed id can make the callback see it.
+                prop_assert_eq!(shown.as_deref(), Some(ALLOWED));
+                prop_assert!(sid.starts_with(ALLOWED.as_bytes()) && sid[ALLOWED.len()] == 0);
+                admitted.set(admitted.get() + 1);
+                drop(c);
+                thread::sleep(Duration::from_millis(20));
+                let (s, _) = l.accept().expect("admitted caller is accepted");
+                prop_assert_eq!(s.streamid().unwrap(), ALLOWED);
+            } else if let Some(shown) = shown {
+                prop_assert_ne!(shown, ALLOWED);
+            }
+            Ok(())
+        })
+        .unwrap();
+    eprintln!(
+        "{cases} fuzzed stream ids, {} admitted (NUL after the allowed id)",
+        admitted.get()
+    );
+}

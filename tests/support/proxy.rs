@@ -427,7 +427,11 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
             ctr.duplicated.fetch_add(1, Relaxed);
             seq += 1;
             let due = Instant::now() + imp.delay + Duration::from_millis(1);
-            queue.push(Pending { due, seq, data: data.clone() });
+            queue.push(Pending {
+                due,
+                seq,
+                data: data.clone(),
+            });
         }
         if hs && imp.spare_handshake {
             show(received, &data, "forwarded (spared)");
