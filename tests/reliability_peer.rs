@@ -274,3 +274,56 @@ fn peer_killed_mid_stream_ends_recv_with_typed_error() {
     assert!(took < Duration::from_secs(6), "{took:?}");
     feeder.join().unwrap();
 }
+
+/// We send to srt-live-transmit (listening, writing to /dev/null) and SIGKILL it: our
+/// sendmsg starts failing with a typed error in bounded time instead of blocking or
+/// pretending forever. Also shows `retries=N` bridging the tool's start-up time.
+#[test]
+fn peer_killed_while_we_send_ends_send_with_typed_error() {
+    use std::process::{Command, Stdio};
+    if !have_tool("srt-live-transmit") {
+        return;
+    }
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new("srt-live-transmit")
+        .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
+        .arg("file://con")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn srt-live-transmit");
+    let c = match SrtSocket::open(&format!("srt://127.0.0.1:{port}?conntimeo=1000&retries=4")) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = child.kill();
+            panic!("could not connect to srt-live-transmit: {e}");
+        }
+    };
+    let payload = [0x47u8; 1316];
+    for _ in 0..200 {
+        c.sendmsg2(&payload, None).expect("send while the peer lives");
+        thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let killed = Instant::now();
+    let err = loop {
+        match c.sendmsg2(&payload, None) {
+            Ok(_) => thread::sleep(Duration::from_millis(2)),
+            Err(e) => break e,
+        }
+        assert!(killed.elapsed() < Duration::from_secs(10), "send never failed");
+    };
+    let took = killed.elapsed();
+    eprintln!("send failed {took:?} after the kill: {err}");
+    assert!(
+        matches!(err.code(), Some(ErrorCode::ConnLost | ErrorCode::NoConn)),
+        "{err:?}"
+    );
+    assert!(took < Duration::from_secs(7), "{took:?}");
+}
