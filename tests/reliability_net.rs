@@ -167,7 +167,7 @@ fn live_mode_5_percent_loss_latency_400_delivers_everything_in_order() {
                 }
             }
         }
-        (seqs, s.bstats(false).unwrap())
+        (seqs, s.bstats(false).unwrap(), s)
     });
     let c = SrtSocket::new_raw().unwrap();
     c.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
@@ -181,7 +181,7 @@ fn live_mode_5_percent_loss_latency_400_delivers_everything_in_order() {
         }
         c.sendmsg2(&live_payload(seq, LEN), None).expect("sendmsg");
     }
-    let (seqs, rst) = receiver.join().unwrap();
+    let (seqs, rst, _keep_open) = receiver.join().unwrap();
     let sst = c.bstats(false).unwrap();
     eprintln!(
         "live: sent {count} in {:.1} s; received {}; sender retrans {} receiver loss {} drop {}; proxy {}",
@@ -475,7 +475,7 @@ fn live_mode_over_a_capped_link_drops_are_reported_never_silent() {
                 break;
             }
         }
-        (seqs, s.bstats(false).unwrap())
+        (seqs, s.bstats(false).unwrap(), s)
     });
     let c = SrtSocket::new_raw().unwrap();
     c.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
@@ -489,7 +489,7 @@ fn live_mode_over_a_capped_link_drops_are_reported_never_silent() {
         }
         c.sendmsg2(&live_payload(seq, LEN), None).unwrap();
     }
-    let (seqs, rst) = receiver.join().unwrap();
+    let (seqs, rst, _keep_open) = receiver.join().unwrap();
     let sst = c.bstats(false).unwrap();
     let delivered = seqs.len() as u64;
     eprintln!(

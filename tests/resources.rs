@@ -119,6 +119,8 @@ fn peer_closed_socket_methods_return_errors() {
             match c.recv(&mut buf) {
                 Err(e) if e.is_timeout() && t0.elapsed() < Duration::from_secs(12) => {}
                 Err(e) => break e,
+                // libsrt may report the end once as a 0-byte read before the error.
+                Ok(0) => eprintln!("{tt:?}: 0-byte read (end of stream)"),
                 Ok(n) => panic!("{tt:?}: {n} bytes from nowhere"),
             }
         };

@@ -52,6 +52,7 @@ fn marker_on_wire(transtype: TransType, passphrase: Option<&str>, pbkeylen: i32)
         (
             s.getsockflag(SRTO_KMSTATE).unwrap(),
             s.getsockflag(SRTO_PBKEYLEN).unwrap(),
+            s, // kept open until the sender has been checked too
         )
     });
     let c = SrtSocket::new_raw().unwrap();
@@ -66,7 +67,7 @@ fn marker_on_wire(transtype: TransType, passphrase: Option<&str>, pbkeylen: i32)
             thread::sleep(Duration::from_micros(500));
         }
     }
-    let (km, keylen) = receiver.join().unwrap();
+    let (km, keylen, _keep_open) = receiver.join().unwrap();
     let sent_km = c.getsockflag(SRTO_SNDKMSTATE).unwrap();
     eprintln!(
         "{transtype:?} passphrase {} pbkeylen {pbkeylen}: km {km:?}/{sent_km:?} keylen {keylen}; {}",
