@@ -306,7 +306,8 @@ fn peer_killed_while_we_send_ends_send_with_typed_error() {
     };
     let payload = [0x47u8; 1316];
     for _ in 0..200 {
-        c.sendmsg2(&payload, None).expect("send while the peer lives");
+        c.sendmsg2(&payload, None)
+            .expect("send while the peer lives");
         thread::sleep(Duration::from_millis(2));
     }
     child.kill().expect("SIGKILL");
@@ -317,7 +318,10 @@ fn peer_killed_while_we_send_ends_send_with_typed_error() {
             Ok(_) => thread::sleep(Duration::from_millis(2)),
             Err(e) => break e,
         }
-        assert!(killed.elapsed() < Duration::from_secs(10), "send never failed");
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "send never failed"
+        );
     };
     let took = killed.elapsed();
     eprintln!("send failed {took:?} after the kill: {err}");
