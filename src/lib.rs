@@ -21,6 +21,7 @@ pub use srt_sys as sys;
 
 mod addr;
 mod callback;
+pub mod datagramer;
 mod epoll;
 mod error;
 pub mod log;
@@ -28,9 +29,14 @@ pub mod options;
 mod reject;
 mod socket;
 mod stats;
+pub mod ts;
 mod url;
 
 pub use crate::callback::{ConnectFailure, IncomingCaller};
+pub use crate::datagramer::{
+    close_after_latency, datagramer, Datagramer, DatagramerBuilder, LinkEvent, ReconnectPolicy,
+    MIN_RECV_BUFFER,
+};
 pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
 pub use crate::options::*;
