@@ -398,7 +398,10 @@ impl From<Error> for io::Error {
                 ErrorCode::ConnLost | ErrorCode::ConnFail => K::ConnectionReset,
                 ErrorCode::NoConn => K::NotConnected,
                 ErrorCode::SocketClosed | ErrorCode::InvalidSocket => K::BrokenPipe,
-                ErrorCode::InvalidParam | ErrorCode::LargeMessage => K::InvalidInput,
+                ErrorCode::InvalidParam
+                | ErrorCode::LargeMessage
+                | ErrorCode::InvalidMessageApi
+                | ErrorCode::InvalidBufferApi => K::InvalidInput,
                 ErrorCode::BindConflict | ErrorCode::DuplicateListen => K::AddrInUse,
                 ErrorCode::InvalidOperation => K::Unsupported,
                 _ => K::Other,

@@ -41,6 +41,6 @@ pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
-pub use crate::socket::{cleanup, startup, version, MsgCtrl, SrtSocket, ValidateValue};
+pub use crate::socket::{cleanup, startup, time_now, version, MsgCtrl, SrtSocket, ValidateValue};
 pub use crate::stats::Stats;
 pub use crate::url::{parse_bool, Mode, SrtUrl};

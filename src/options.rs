@@ -19,6 +19,21 @@
 //! # let sock = srtfu::SrtSocket::new_raw().unwrap();
 //! sock.setsockflag(srtfu::SRTO_KMSTATE, srtfu::KmState::Secured).unwrap();
 //! ```
+//!
+//! Write-only options (`SRTO_PASSPHRASE`, `SRTO_TRANSTYPE`: libsrt 1.5.1 never reports them)
+//! have the access type [`WriteOnly`], and `getsockflag` does not accept them:
+//!
+//! ```compile_fail
+//! # let sock = srtfu::SrtSocket::new_raw().unwrap();
+//! let secret: String = sock.getsockflag(srtfu::SRTO_PASSPHRASE).unwrap();
+//! ```
+//!
+//! The value type is checked too: a string is not a latency.
+//!
+//! ```compile_fail
+//! # let sock = srtfu::SrtSocket::new_raw().unwrap();
+//! sock.setsockflag(srtfu::SRTO_LATENCY, "200").unwrap();
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -454,11 +469,14 @@ options! {
     SRTO_EVENT: i32, ReadOnly, Post;
     /// `SRTO_FC`: flow control window in packets (default 25600).
     SRTO_FC: i32, ReadWrite, Pre;
-    /// `SRTO_GROUPCONNECT`: allow group connections on a listener (bonding builds only).
+    /// `SRTO_GROUPCONNECT`: allow group connections on a listener. Only in libsrt built with
+    /// ENABLE_BONDING; otherwise libsrt answers `SRT_EINVOP` (Debian's 1.5.1 is built without).
     SRTO_GROUPCONNECT: i32, ReadWrite, Pre;
-    /// `SRTO_GROUPMINSTABLETIMEO`: backup group stability timeout in ms (bonding builds only).
+    /// `SRTO_GROUPMINSTABLETIMEO`: backup group stability timeout in ms. Only in libsrt built
+    /// with ENABLE_BONDING; otherwise libsrt answers `SRT_EINVOP`.
     SRTO_GROUPMINSTABLETIMEO: i32, ReadWrite, Pre;
-    /// `SRTO_GROUPTYPE`: group type of an accepted socket (bonding builds only).
+    /// `SRTO_GROUPTYPE`: group type of an accepted socket. Only in libsrt built with
+    /// ENABLE_BONDING; otherwise libsrt answers `SRT_EINVOP`.
     SRTO_GROUPTYPE: i32, ReadOnly, Pre;
     /// `SRTO_INPUTBW`: estimated input rate in bytes/s (int64).
     SRTO_INPUTBW: i64, ReadWrite, Post;
@@ -499,6 +517,7 @@ options! {
     /// `SRTO_PACKETFILTER`: packet filter configuration (e.g. FEC).
     SRTO_PACKETFILTER: String, ReadWrite, Pre;
     /// `SRTO_PASSPHRASE`: encryption passphrase, 10 to 79 characters (empty: no encryption).
+    /// Write-only: libsrt never reports it back (`SRT_EINVOP`).
     SRTO_PASSPHRASE: String, WriteOnly, Pre;
     /// `SRTO_PAYLOADSIZE`: maximum payload per packet (live default 1316).
     SRTO_PAYLOADSIZE: i32, ReadWrite, Pre;
@@ -528,14 +547,15 @@ options! {
     SRTO_RETRANSMITALGO: i32, ReadWrite, Pre;
     /// `SRTO_REUSEADDR`: allow several sockets to bind one address (default on).
     SRTO_REUSEADDR: bool, ReadWrite, PreBind;
-    /// `SRTO_SENDER`: sender side for HSv4 peers.
-    SRTO_SENDER: bool, WriteOnly, Pre;
+    /// `SRTO_SENDER`: sender side for HSv4 peers (libsrt 1.5.1 also reports it).
+    SRTO_SENDER: bool, ReadWrite, Pre;
     /// `SRTO_SNDBUF`: send buffer size in bytes.
     SRTO_SNDBUF: i32, ReadWrite, PreBind;
     /// `SRTO_SNDDATA`: packets waiting in the send buffer.
     SRTO_SNDDATA: i32, ReadOnly, Post;
-    /// `SRTO_SNDDROPDELAY`: extra sender drop delay in ms (-1 off).
-    SRTO_SNDDROPDELAY: i32, WriteOnly, Post;
+    /// `SRTO_SNDDROPDELAY`: extra sender drop delay in ms (-1 off; libsrt 1.5.1 reports 0 by
+    /// default and reads back what was set).
+    SRTO_SNDDROPDELAY: i32, ReadWrite, Post;
     /// `SRTO_SNDKMSTATE`: key material state of the sending direction.
     SRTO_SNDKMSTATE: KmState, ReadOnly, Post;
     /// `SRTO_SNDSYN`: blocking send (default on).
@@ -548,7 +568,8 @@ options! {
     SRTO_STREAMID: String, ReadWrite, Pre;
     /// `SRTO_TLPKTDROP`: drop packets that are too late (live default on).
     SRTO_TLPKTDROP: bool, ReadWrite, Pre;
-    /// `SRTO_TRANSTYPE`: live or file; sets the defaults of many other options.
+    /// `SRTO_TRANSTYPE`: live or file; sets the defaults of many other options. libsrt does
+    /// not report it (`SRT_EINVOP`), so it is write-only.
     SRTO_TRANSTYPE: TransType, WriteOnly, Pre;
     /// `SRTO_TSBPDMODE`: timestamp-based packet delivery (live default on).
     SRTO_TSBPDMODE: bool, ReadWrite, Pre;

@@ -6,7 +6,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::raw::{c_char, c_int, c_void};
 use std::path::Path;
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Once, OnceLock};
 use std::time::Duration;
 
 use crate::addr::RawAddr;
@@ -54,6 +55,13 @@ pub fn version() -> (u32, u32, u32) {
     (v >> 16, (v >> 8) & 0xff, v & 0xff)
 }
 
+/// libsrt's clock in µs (`srt_time_now`): the clock of [`MsgCtrl::srctime`] and
+/// [`SrtSocket::connection_time`].
+pub fn time_now() -> i64 {
+    // SAFETY: srt_time_now only reads a clock.
+    unsafe { sys::srt_time_now() }
+}
+
 /// Turns libsrt's status return into a Result, reading the error right after the call.
 pub(crate) fn check(rc: c_int, call: &'static str, sock: Option<sys::SRTSOCKET>) -> Result<c_int> {
     if rc == sys::SRT_ERROR {
@@ -93,8 +101,9 @@ pub struct MsgCtrl {
     pub inorder: bool,
     /// Boundary flags (`PB_SOLO` = 3 for a whole message).
     pub boundary: i32,
-    /// Source time in µs on libsrt's clock (0 on send: now). On receive: the time the sender
-    /// stamped.
+    /// Source time in µs on libsrt's clock ([`time_now`](crate::time_now); 0 on send: now).
+    /// On receive, libsrt 1.5.1 reports the delivery (TSBPD) time: the sender's srctime,
+    /// carried over to the receiver's clock, plus the latency.
     pub srctime: i64,
     /// Sequence number of the first packet of the message (on receive).
     pub pktseq: i32,
@@ -155,6 +164,12 @@ impl MsgCtrl {
 /// ```
 pub struct SrtSocket {
     id: sys::SRTSOCKET,
+    /// Set once `srt_close` has been called (by [`close`](Self::close),
+    /// [`close_ref`](Self::close_ref) or drop), so that the id is closed exactly once.
+    closed: AtomicBool,
+    /// The address this socket connected to (caller, rendezvous): libsrt 1.5.1's
+    /// srt_getpeername reports an empty address on a caller socket, so srtfu keeps it.
+    connected_to: OnceLock<SocketAddr>,
     /// The URL the socket was made from, for connect()/bind() without arguments.
     url: Option<crate::url::SrtUrl>,
     /// Values libsrt holds pointers to (callback closures): dropped after `srt_close`, since
@@ -168,7 +183,9 @@ pub struct SrtSocket {
 unsafe impl Send for SrtSocket {}
 // SAFETY: libsrt allows concurrent calls on one socket from several threads (one thread
 // receiving while another sends, a third reading stats); its send and receive paths take
-// separate internal locks. `&SrtSocket` exposes only such calls; `close` takes `self`.
+// separate internal locks. `close_ref(&self)` is among them: srt_close is meant to be called
+// while other threads are blocked on the socket (it wakes them with an error), and the
+// `closed` flag is atomic so the id is closed once.
 unsafe impl Sync for SrtSocket {}
 
 impl SrtSocket {
@@ -185,6 +202,8 @@ impl SrtSocket {
         }
         Ok(SrtSocket {
             id,
+            closed: AtomicBool::new(false),
+            connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
         })
@@ -193,7 +212,8 @@ impl SrtSocket {
     /// Creates a socket and applies the options of an `srt://` URL, ready for
     /// [`connect`](Self::connect) or [`bind`](Self::bind) without arguments.
     ///
-    /// See [`SrtUrl`](crate::SrtUrl) for the query keys.
+    /// See [`SrtUrl`](crate::SrtUrl) for the query keys. Not one libsrt call:
+    /// `srt_create_socket`, then `srt_setsockflag` for each option (SRTO_TRANSTYPE first).
     ///
     /// # Errors
     /// A bad URL, a bad option value (the error names the key), or libsrt refusing an option.
@@ -202,7 +222,7 @@ impl SrtSocket {
         SrtSocket::from_url(&url)
     }
 
-    /// Like [`new`](Self::new), from a parsed URL.
+    /// Like [`new`](Self::new), from a parsed URL (`srt_create_socket` + `srt_setsockflag`).
     ///
     /// # Errors
     /// As [`new`](Self::new).
@@ -220,6 +240,12 @@ impl SrtSocket {
     /// `retries=N` in the URL retries a failed caller or rendezvous connect up to N more
     /// times (see [`SrtUrl`](crate::SrtUrl)).
     ///
+    /// Not one libsrt call: [`new`](Self::new), then `srt_connect` / `srt_connect_bind`
+    /// (caller), `srt_bind` + `srt_listen` + `srt_accept` (listener) or `srt_rendezvous`.
+    /// A listener needs a known port; to listen on port 0 and learn the port, use
+    /// [`new`](Self::new), [`bind_url`](Self::bind_url), [`listen`](Self::listen),
+    /// [`getsockname`](Self::getsockname) and [`accept`](Self::accept).
+    ///
     /// # Errors
     /// A bad URL, or the connection failing (timeout, rejection with its reason).
     pub fn open(url: &str) -> Result<SrtSocket> {
@@ -228,24 +254,26 @@ impl SrtSocket {
     }
 
     /// Wraps a socket id from libsrt (for example one obtained through srt-sys). The
-    /// `SrtSocket` takes ownership and closes it on drop.
+    /// `SrtSocket` takes ownership and closes it (`srt_close`) on drop.
     ///
     /// # Safety
     /// `id` must be a valid socket that nothing else closes.
     pub unsafe fn from_raw(id: sys::SRTSOCKET) -> SrtSocket {
         SrtSocket {
             id,
+            closed: AtomicBool::new(false),
+            connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
         }
     }
 
-    /// The libsrt socket id.
+    /// The libsrt socket id (`SRTSOCKET`), for calls through [`sys`](crate::sys).
     pub fn id(&self) -> sys::SRTSOCKET {
         self.id
     }
 
-    /// Gives up ownership of the socket id without closing it.
+    /// Gives up ownership of the socket id without closing it (no `srt_close` on drop).
     ///
     /// Callbacks registered on the socket stay alive (they are leaked), since libsrt may
     /// still call them.
@@ -257,7 +285,7 @@ impl SrtSocket {
         this.id
     }
 
-    /// The URL this socket was made from, if any.
+    /// The URL this socket was made from, if any (no libsrt call).
     pub fn url(&self) -> Option<&crate::url::SrtUrl> {
         self.url.as_ref()
     }
@@ -339,7 +367,9 @@ impl SrtSocket {
         let raw = RawAddr::from(addr);
         // SAFETY: raw points to a sockaddr of length raw.len that lives across the call.
         let rc = unsafe { sys::srt_connect(self.id, raw.as_ptr(), raw.len) };
-        check(rc, "srt_connect", Some(self.id)).map(drop)
+        check(rc, "srt_connect", Some(self.id))?;
+        let _ = self.connected_to.set(addr);
+        Ok(())
     }
 
     /// Connects to the URL's host and port (made with [`new`](Self::new)); binds first to the
@@ -369,14 +399,22 @@ impl SrtSocket {
         target: B,
     ) -> Result<()> {
         let src = RawAddr::from(resolve("srt_connect_bind", source)?);
-        let dst = RawAddr::from(resolve("srt_connect_bind", target)?);
+        let target = resolve("srt_connect_bind", target)?;
+        let dst = RawAddr::from(target);
         // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
         let rc = unsafe { sys::srt_connect_bind(self.id, src.as_ptr(), dst.as_ptr(), dst.len) };
-        check(rc, "srt_connect_bind", Some(self.id)).map(drop)
+        check(rc, "srt_connect_bind", Some(self.id))?;
+        let _ = self.connected_to.set(target);
+        Ok(())
     }
 
     /// Rendezvous connection: binds to `local` and connects to `remote`, which does the same
     /// towards us (`srt_rendezvous`).
+    ///
+    /// libsrt 1.5.1 (also seen from C): a message sent the moment both sides return may be
+    /// dropped by a peer still registering the connection, and in live mode a lone lost
+    /// packet is only recovered when a later one shows the gap. Streams do not notice; a
+    /// single first message may need a short pause or a resend.
     ///
     /// # Errors
     /// As [`connect`](Self::connect).
@@ -386,10 +424,13 @@ impl SrtSocket {
         remote: B,
     ) -> Result<()> {
         let l = RawAddr::from(resolve("srt_rendezvous", local)?);
-        let r = RawAddr::from(resolve("srt_rendezvous", remote)?);
+        let remote = resolve("srt_rendezvous", remote)?;
+        let r = RawAddr::from(remote);
         // SAFETY: both addresses are valid sockaddrs with their lengths, alive across the call.
         let rc = unsafe { sys::srt_rendezvous(self.id, l.as_ptr(), l.len, r.as_ptr(), r.len) };
-        check(rc, "srt_rendezvous", Some(self.id)).map(drop)
+        check(rc, "srt_rendezvous", Some(self.id))?;
+        let _ = self.connected_to.set(remote);
+        Ok(())
     }
 
     /// Closes the socket now (`srt_close`) and reports libsrt's answer; dropping does the
@@ -397,11 +438,47 @@ impl SrtSocket {
     ///
     /// # Errors
     /// Whatever libsrt reports.
-    pub fn close(mut self) -> Result<()> {
-        // SAFETY: we own the id; it is closed here and Drop skips the invalid id after.
+    pub fn close(self) -> Result<()> {
+        // Drop runs afterwards and sees the socket closed.
+        self.close_ref()
+    }
+
+    /// Closes the socket through a shared reference (`srt_close`), for example from another
+    /// thread while one thread is blocked in [`recv`](Self::recv), [`send`](Self::send) or
+    /// [`accept`](Self::accept) on the same socket: libsrt wakes the blocked call, which then
+    /// returns an error. Every later call on this `SrtSocket` fails (`SRT_EINVSOCK`), and
+    /// dropping it does not close the id again. Calling it twice is harmless (the second call
+    /// does nothing and returns `Ok`).
+    ///
+    /// This is sound because libsrt never hands a closed socket's id to a new socket until
+    /// its id space (2^30 ids, counted down from a random start) wraps around, so the stale
+    /// id held here cannot name somebody else's socket in practice.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// let sock = Arc::new(srtfu::SrtSocket::open("srt://127.0.0.1:4201")?);
+    /// let reader = { let s = Arc::clone(&sock); std::thread::spawn(move || s.recv(&mut [0; 1500])) };
+    /// sock.close_ref()?;
+    /// assert!(reader.join().unwrap().is_err());
+    /// # Ok::<(), srtfu::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever libsrt reports for `srt_close`.
+    pub fn close_ref(&self) -> Result<()> {
+        if self.closed.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        // SAFETY: we own the id and the flag makes this the only srt_close of it; libsrt
+        // allows srt_close while other threads are inside calls on the same socket.
         let rc = unsafe { sys::srt_close(self.id) };
-        self.id = sys::SRT_INVALID_SOCK;
         check(rc, "srt_close", None).map(drop)
+    }
+
+    /// Whether [`close_ref`](Self::close_ref) (or `close`) has called `srt_close` on this
+    /// socket.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 
     // ----- data ---------------------------------------------------------------------------
@@ -409,13 +486,19 @@ impl SrtSocket {
     /// Sends bytes (`srt_send`). In live mode one call sends one message of at most
     /// SRTO_PAYLOADSIZE bytes; in file mode, a part of the stream.
     ///
+    /// A live message longer than SRTO_PAYLOADSIZE is refused whole, never cut: libsrt
+    /// 1.5.1 answers `SRT_EINVALMSGAPI`, and srtfu's error message says the message is larger
+    /// than SRTO_PAYLOADSIZE.
+    ///
     /// # Errors
     /// Not connected, broken, timeout (SRTO_SNDTIMEO), would-block, or a message too large.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         let len = len_arg("srt_send", buf.len())?;
         // SAFETY: buf is valid for len bytes during the call.
         let n = unsafe { sys::srt_send(self.id, buf.as_ptr() as *const c_char, len) };
-        check(n, "srt_send", None).map(|n| n as usize)
+        check(n, "srt_send", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_send_error(e, buf.len(), 0))
     }
 
     /// Sends one message with a time to live and an in-order flag (`srt_sendmsg`).
@@ -435,20 +518,28 @@ impl SrtSocket {
                 inorder as c_int,
             )
         };
-        check(n, "srt_sendmsg", None).map(|n| n as usize)
+        check(n, "srt_sendmsg", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_send_error(e, buf.len(), 0))
     }
 
     /// Sends one message with control data (`srt_sendmsg2`); returns the bytes sent and the
     /// control data as libsrt updated it (the message number it assigned, the source time).
     ///
+    /// A `srctime` other than 0 must be on libsrt's clock ([`time_now`](crate::time_now)),
+    /// not before the connection started ([`connection_time`](Self::connection_time)) and not
+    /// in the future, and needs TSBPD with the message API (live mode); libsrt refuses it
+    /// otherwise.
+    ///
     /// # Errors
-    /// As [`send`](Self::send).
+    /// As [`send`](Self::send); also a `srctime` libsrt refuses.
     pub fn sendmsg2(&self, buf: &[u8], ctrl: Option<MsgCtrl>) -> Result<(usize, MsgCtrl)> {
         let len = len_arg("srt_sendmsg2", buf.len())?;
         let mut raw = ctrl.unwrap_or_default().to_raw();
         // SAFETY: buf is valid for len bytes; raw is a valid SRT_MSGCTRL libsrt may update.
         let n = unsafe { sys::srt_sendmsg2(self.id, buf.as_ptr() as *const c_char, len, &mut raw) };
-        let n = check(n, "srt_sendmsg2", None)?;
+        let n = check(n, "srt_sendmsg2", None)
+            .map_err(|e| self.explain_send_error(e, buf.len(), raw.srctime))?;
         Ok((n as usize, MsgCtrl::from_raw(&raw)))
     }
 
@@ -464,7 +555,9 @@ impl SrtSocket {
         let len = len_arg("srt_recv", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recv(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recv", None).map(|n| n as usize)
+        check(n, "srt_recv", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_recv_error(e, buf.len()))
     }
 
     /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv).
@@ -475,7 +568,9 @@ impl SrtSocket {
         let len = len_arg("srt_recvmsg", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recvmsg(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recvmsg", None).map(|n| n as usize)
+        check(n, "srt_recvmsg", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_recv_error(e, buf.len()))
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
@@ -489,12 +584,15 @@ impl SrtSocket {
         // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
         let n =
             unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
-        let n = check(n, "srt_recvmsg2", None)?;
+        let n =
+            check(n, "srt_recvmsg2", None).map_err(|e| self.explain_recv_error(e, buf.len()))?;
         Ok((n as usize, MsgCtrl::from_raw(&raw)))
     }
 
     /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
-    /// `block` is the size libsrt reads at a time (0: its default).
+    /// `block` is the size libsrt reads at a time; 0 means libsrt's default
+    /// (`SRT_DEFAULT_SENDFILE_BLOCK`, 364000) — srtfu passes that number, because libsrt
+    /// 1.5.1 given a block of 0 loops forever sending nothing.
     ///
     /// Note: libsrt 1.5.1's srt_sendfile stalls on loopback after a few MB; srtfu's file
     /// server sends with [`send`](Self::send) instead.
@@ -507,7 +605,10 @@ impl SrtSocket {
             .map_err(|_| Error::invalid_argument("srt_sendfile", "offset too large"))?;
         let size = i64::try_from(size)
             .map_err(|_| Error::invalid_argument("srt_sendfile", "size too large"))?;
-        let block = len_arg("srt_sendfile", block)?;
+        let block = len_arg(
+            "srt_sendfile",
+            file_block(block, sys::SRT_DEFAULT_SENDFILE_BLOCK),
+        )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_sendfile(self.id, c.as_ptr(), &mut off, size, block) };
         if n < 0 {
@@ -517,7 +618,9 @@ impl SrtSocket {
     }
 
     /// Receives `size` bytes into a file at `offset` (`srt_recvfile`); returns the bytes
-    /// written. `block` as in [`sendfile`](Self::sendfile).
+    /// written. `block` is the size libsrt writes at a time; 0 means libsrt's default
+    /// (`SRT_DEFAULT_RECVFILE_BLOCK`, 7280000), passed as that number as in
+    /// [`sendfile`](Self::sendfile).
     ///
     /// # Errors
     /// The file cannot be written, the connection breaks, or the path has a NUL byte.
@@ -527,13 +630,76 @@ impl SrtSocket {
             .map_err(|_| Error::invalid_argument("srt_recvfile", "offset too large"))?;
         let size = i64::try_from(size)
             .map_err(|_| Error::invalid_argument("srt_recvfile", "size too large"))?;
-        let block = len_arg("srt_recvfile", block)?;
+        let block = len_arg(
+            "srt_recvfile",
+            file_block(block, sys::SRT_DEFAULT_RECVFILE_BLOCK),
+        )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_recvfile(self.id, c.as_ptr(), &mut off, size, block) };
         if n < 0 {
             return Err(Error::last("srt_recvfile", None));
         }
         Ok(n as u64)
+    }
+
+    /// libsrt answers several mistakes with the same `SRT_EINVALMSGAPI` ("Incorrect use of
+    /// Message API"); this adds what was actually wrong to the message, keeping the code.
+    fn explain_send_error(&self, e: Error, len: usize, srctime: i64) -> Error {
+        let Error::Srt(mut s) = e else { return e };
+        if s.code() != crate::error::ErrorCode::InvalidMessageApi {
+            return Error::Srt(s);
+        }
+        let payload = self.payload_size().unwrap_or(0);
+        if payload > 0 && len > payload {
+            s.message = format!(
+                "message of {len} bytes is larger than SRTO_PAYLOADSIZE ({payload}); \
+                 it was not sent ({})",
+                s.message
+            );
+        } else if srctime != 0 {
+            s.message = format!(
+                "srctime {srctime} refused: it must be on libsrt's clock, not before the \
+                 connection started nor in the future, with TSBPD and the message API on ({})",
+                s.message
+            );
+        }
+        Error::Srt(s)
+    }
+
+    /// libsrt 1.5.1 refuses a live receive buffer smaller than SRTO_PAYLOADSIZE with
+    /// `SRT_EINVALMSGAPI`; this says so in the message, keeping the code.
+    fn explain_recv_error(&self, e: Error, len: usize) -> Error {
+        let Error::Srt(mut s) = e else { return e };
+        if s.code() == crate::error::ErrorCode::InvalidMessageApi {
+            let payload = self.payload_size().unwrap_or(0);
+            if payload > 0 && len < payload {
+                s.message = format!(
+                    "a buffer of {len} bytes is smaller than SRTO_PAYLOADSIZE ({payload}); \
+                     libsrt refuses it rather than cut a message ({})",
+                    s.message
+                );
+            }
+        }
+        Error::Srt(s)
+    }
+
+    /// When the socket was opened for its connection (at bind, or when connect began), on
+    /// libsrt's clock in µs (`srt_connection_time`); the earliest `srctime`
+    /// [`sendmsg2`](Self::sendmsg2) takes.
+    ///
+    /// # Errors
+    /// The socket is invalid, or was never bound nor connected (libsrt then reports 0).
+    pub fn connection_time(&self) -> Result<i64> {
+        // SAFETY: plain call on our socket id.
+        let t = unsafe { sys::srt_connection_time(self.id) };
+        match t {
+            t if t < 0 => Err(Error::last("srt_connection_time", None)),
+            0 => Err(Error::invalid_argument(
+                "srt_connection_time",
+                "the socket was never bound nor connected",
+            )),
+            t => Ok(t),
+        }
     }
 
     // ----- options and state --------------------------------------------------------------
@@ -597,6 +763,10 @@ impl SrtSocket {
 
     /// The peer's address (`srt_getpeername`).
     ///
+    /// libsrt 1.5.1 answers srt_getpeername on a connected *caller* socket with success and an
+    /// empty address; srtfu then gives the address the socket connected to (which is the
+    /// peer: SRT does not redirect).
+    ///
     /// # Errors
     /// The socket is not connected.
     pub fn getpeername(&self) -> Result<SocketAddr> {
@@ -604,8 +774,14 @@ impl SrtSocket {
         // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.
         let rc = unsafe { sys::srt_getpeername(self.id, raw.as_mut_ptr(), &mut raw.len) };
         check(rc, "srt_getpeername", None)?;
-        raw.to_socket_addr()
-            .ok_or_else(|| Error::invalid_argument("srt_getpeername", "address is not IP"))
+        if raw.len == 0 {
+            if let Some(addr) = self.connected_to.get() {
+                return Ok(*addr);
+            }
+        }
+        raw.to_socket_addr().ok_or_else(|| {
+            Error::invalid_argument("srt_getpeername", "libsrt reported no IP address")
+        })
     }
 
     /// The local address (`srt_getsockname`); after binding to port 0, the chosen port.
@@ -766,14 +942,19 @@ no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
 fn name_option(e: Error, option: &'static str) -> Error {
     match e {
         Error::Srt(mut s) => {
-            s.call = match s.call {
-                "srt_setsockflag" => "srt_setsockflag",
-                other => other,
-            };
             s.message = format!("{option}: {}", s.message);
             Error::Srt(s)
         }
         other => other,
+    }
+}
+
+/// The block size for srt_sendfile / srt_recvfile: 0 becomes libsrt's default.
+fn file_block(block: usize, default: u32) -> usize {
+    if block == 0 {
+        default as usize
+    } else {
+        block
     }
 }
 
@@ -794,8 +975,9 @@ pub(crate) fn resolve<A: ToSocketAddrs>(call: &'static str, addr: A) -> Result<S
 
 impl Drop for SrtSocket {
     fn drop(&mut self) {
-        if self.id != sys::SRT_INVALID_SOCK {
-            // SAFETY: we own the id; closing an already-broken socket is harmless in libsrt.
+        if !self.closed.swap(true, Ordering::AcqRel) && self.id != sys::SRT_INVALID_SOCK {
+            // SAFETY: we own the id and it was not closed yet; closing an already-broken
+            // socket is harmless in libsrt.
             unsafe { sys::srt_close(self.id) };
         }
     }
@@ -823,7 +1005,7 @@ impl io::Read for &SrtSocket {
         }
         match self.recv(buf) {
             Ok(n) => Ok(n),
-            Err(e) if is_eof(&e) => Ok(0),
+            Err(e) if is_eof(&e, self) => Ok(0),
             Err(e) => Err(e.into()),
         }
     }
@@ -855,7 +1037,17 @@ impl io::Write for SrtSocket {
 }
 
 /// True when a receive error means the peer closed the connection (end of stream).
-pub(crate) fn is_eof(e: &Error) -> bool {
+///
+/// `SRT_ENOCONN` counts only on a socket that was connected (now broken or closing): on a
+/// socket that never connected it is an error, not an empty stream.
+pub(crate) fn is_eof(e: &Error, sock: &SrtSocket) -> bool {
     use crate::error::ErrorCode as C;
-    matches!(e.code(), Some(C::ConnLost | C::NoConn))
+    match e.code() {
+        Some(C::ConnLost) => true,
+        Some(C::NoConn) => matches!(
+            sock.getsockstate(),
+            SockStatus::Broken | SockStatus::Closing | SockStatus::Closed
+        ),
+        _ => false,
+    }
 }
