@@ -24,6 +24,8 @@ mod callback;
 pub mod datagramer;
 mod epoll;
 mod error;
+pub mod fetch;
+mod fileserver;
 pub mod log;
 pub mod options;
 mod reject;
@@ -39,8 +41,18 @@ pub use crate::datagramer::{
 };
 pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
+pub use crate::fetch::{
+    fetch, fetch_with_progress, file_request_streamid, parse_file_request_streamid, Fetch,
+    FetchSummary, FETCH_BUFFER_SIZE, MAX_NAME_LEN,
+};
+pub use crate::fileserver::{FileServer, ServerHandle, SEND_CHUNK_SIZE};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
 pub use crate::socket::{cleanup, startup, time_now, version, MsgCtrl, SrtSocket, ValidateValue};
 pub use crate::stats::Stats;
 pub use crate::url::{parse_bool, Mode, SrtUrl};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

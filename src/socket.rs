@@ -600,14 +600,13 @@ impl SrtSocket {
     /// # Errors
     /// The file cannot be read, the connection breaks, or the path has a NUL byte.
     pub fn sendfile(&self, path: &Path, offset: u64, size: u64, block: usize) -> Result<u64> {
-        let c = path_cstring("srt_sendfile", path)?;
-        let mut off = i64::try_from(offset)
-            .map_err(|_| Error::invalid_argument("srt_sendfile", "offset too large"))?;
-        let size = i64::try_from(size)
-            .map_err(|_| Error::invalid_argument("srt_sendfile", "size too large"))?;
-        let block = len_arg(
+        let (c, mut off, size, block) = file_args(
             "srt_sendfile",
-            file_block(block, sys::SRT_DEFAULT_SENDFILE_BLOCK),
+            path,
+            offset,
+            size,
+            block,
+            sys::SRT_DEFAULT_SENDFILE_BLOCK,
         )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_sendfile(self.id, c.as_ptr(), &mut off, size, block) };
@@ -625,14 +624,13 @@ impl SrtSocket {
     /// # Errors
     /// The file cannot be written, the connection breaks, or the path has a NUL byte.
     pub fn recvfile(&self, path: &Path, offset: u64, size: u64, block: usize) -> Result<u64> {
-        let c = path_cstring("srt_recvfile", path)?;
-        let mut off = i64::try_from(offset)
-            .map_err(|_| Error::invalid_argument("srt_recvfile", "offset too large"))?;
-        let size = i64::try_from(size)
-            .map_err(|_| Error::invalid_argument("srt_recvfile", "size too large"))?;
-        let block = len_arg(
+        let (c, mut off, size, block) = file_args(
             "srt_recvfile",
-            file_block(block, sys::SRT_DEFAULT_RECVFILE_BLOCK),
+            path,
+            offset,
+            size,
+            block,
+            sys::SRT_DEFAULT_RECVFILE_BLOCK,
         )?;
         // SAFETY: c is a NUL-terminated path; off is a valid i64 libsrt updates.
         let n = unsafe { sys::srt_recvfile(self.id, c.as_ptr(), &mut off, size, block) };
@@ -956,6 +954,24 @@ fn file_block(block: usize, default: u32) -> usize {
     } else {
         block
     }
+}
+
+/// The arguments of srt_sendfile / srt_recvfile in C form: the path, offset, size and block
+/// (0 replaced by libsrt's default `default_block`).
+fn file_args(
+    call: &'static str,
+    path: &Path,
+    offset: u64,
+    size: u64,
+    block: usize,
+    default_block: u32,
+) -> Result<(CString, i64, i64, c_int)> {
+    let c = path_cstring(call, path)?;
+    let off =
+        i64::try_from(offset).map_err(|_| Error::invalid_argument(call, "offset too large"))?;
+    let size = i64::try_from(size).map_err(|_| Error::invalid_argument(call, "size too large"))?;
+    let block = len_arg(call, file_block(block, default_block))?;
+    Ok((c, off, size, block))
 }
 
 fn path_cstring(call: &'static str, path: &Path) -> Result<CString> {
