@@ -214,3 +214,45 @@ fn path_escapes_are_refused_under_a_fuzzed_list_of_names() {
     }
     server.stop().unwrap();
 }
+
+/// `fetch` with `retries=N` in the URL gets through 1.3 s of lost handshakes; without it the
+/// same loss is a typed timeout.
+#[test]
+fn fetch_connects_through_lost_handshakes_with_retries() {
+    let root = tempfile::tempdir().unwrap();
+    let dst = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("a.txt"), b"retried").unwrap();
+    let server = FileServer::bind("srt://127.0.0.1:0", root.path())
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let proxy = Proxy::start(server.local_addr(), Impair::default(), Impair::default());
+    proxy.drop_handshakes(true);
+    let t0 = std::time::Instant::now();
+    let res = std::thread::scope(|sc| {
+        sc.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(1300));
+            proxy.drop_handshakes(false);
+        });
+        fetch(
+            &format!("srt://{}?conntimeo=1000&retries=3", proxy.addr()),
+            "a.txt",
+            dst.path().join("a.txt"),
+        )
+    });
+    let summary = res.unwrap_or_else(|e| panic!("fetch with retries: {e}; {}", proxy.report()));
+    assert!(t0.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(summary.bytes, 7);
+    assert_eq!(std::fs::read(dst.path().join("a.txt")).unwrap(), b"retried");
+
+    proxy.drop_handshakes(true);
+    let err = fetch(
+        &format!("srt://{}?conntimeo=1000", proxy.addr()),
+        "a.txt",
+        dst.path().join("b.txt"),
+    )
+    .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(!dst.path().join("b.txt").exists());
+    server.stop().unwrap();
+}
