@@ -4,7 +4,7 @@
 
 mod support;
 
-use srtfu::{fetch, Fetch, FileServer};
+use srtfu::{fetch, Error, ErrorCode, Fetch, FileServer};
 use std::path::Path;
 use support::proxy::{Impair, Proxy};
 
@@ -255,4 +255,62 @@ fn fetch_connects_through_lost_handshakes_with_retries() {
     assert!(err.is_timeout(), "{err}");
     assert!(!dst.path().join("b.txt").exists());
     server.stop().unwrap();
+}
+
+/// A blackout that outlasts the peer idle timeout in the middle of a fetch: a typed error in
+/// bounded time, and no partial file left where the download was going.
+#[test]
+fn fetch_cut_by_a_blackout_fails_cleanly_without_a_partial_file() {
+    let root = tempfile::tempdir().unwrap();
+    let dst = tempfile::tempdir().unwrap();
+    let size = 20_000_000;
+    std::fs::write(root.path().join("big.bin"), pattern(size, 3)).unwrap();
+    let server = FileServer::bind("srt://127.0.0.1:0", root.path())
+        .unwrap()
+        .spawn()
+        .unwrap();
+    let cap = Impair {
+        bandwidth: 2_000_000, // 2 MB/s: the transfer lasts ~10 s unless cut
+        queue_limit: std::time::Duration::from_millis(100),
+        ..Impair::default()
+    };
+    let proxy = Proxy::start(server.local_addr(), Impair::default(), cap);
+    let local = dst.path().join("big.bin");
+    let mut cut_at = None;
+    let mut blackout_since = None;
+    let res = Fetch::new()
+        .progress(|done, _total| {
+            if done > 1_000_000 && cut_at.is_none() {
+                proxy.blackout(true);
+                cut_at = Some(done);
+                blackout_since = Some(std::time::Instant::now());
+            }
+        })
+        .url(&format!("srt://{}", proxy.addr()), "big.bin", &local);
+    let took = blackout_since.expect("the blackout started").elapsed();
+    let err = res.expect_err("a dead link cannot complete the fetch");
+    eprintln!("fetch cut at {cut_at:?} bytes; error after {took:?}: {err}");
+    // Typed: Incomplete, with the counts, caused by the broken link.
+    match &err {
+        Error::Incomplete {
+            received, expected, ..
+        } => {
+            assert_eq!(*expected, size as u64);
+            assert!(*received >= cut_at.unwrap() && *received < *expected);
+        }
+        other => panic!("expected Error::Incomplete, got {other:?}"),
+    }
+    assert!(
+        matches!(err.code(), Some(ErrorCode::ConnLost | ErrorCode::NoConn)),
+        "{err:?}"
+    );
+    assert!(took < std::time::Duration::from_secs(7), "{took:?}");
+    assert!(
+        !local.exists(),
+        "a partial file was left at the destination"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dst.path()).unwrap().collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    drop(proxy);
+    server.abort().unwrap();
 }
