@@ -314,3 +314,86 @@ fn fetch_cut_by_a_blackout_fails_cleanly_without_a_partial_file() {
     drop(proxy);
     server.abort().unwrap();
 }
+
+/// The file server's process is SIGKILLed in the middle of a fetch: the fetch ends with a
+/// typed error in bounded time and leaves no partial file. The server runs in a child
+/// process (this test binary, re-run in server mode) so it can really be killed.
+#[test]
+fn fetch_from_a_killed_server_process_fails_cleanly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    const CHILD: &str = "SRTFU_FILESERVER_CHILD";
+    if let Some(root) = std::env::var_os(CHILD) {
+        // Server mode: serve `root` for at most 30 s; tell the parent the port.
+        let server = FileServer::bind("srt://127.0.0.1:0", &root).unwrap();
+        println!("PORT={}", server.local_addr().unwrap().port());
+        let _ = server.serve_for(std::time::Duration::from_secs(30));
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let dst = tempfile::tempdir().unwrap();
+    let size = 20_000_000;
+    std::fs::write(root.path().join("big.bin"), pattern(size, 5)).unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "fetch_from_a_killed_server_process_fails_cleanly",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD, root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = loop {
+        match lines.next() {
+            Some(Ok(l)) => {
+                // libtest may have written "test NAME ... " on the same line first.
+                if let Some(i) = l.find("PORT=") {
+                    break l[i + 5..].trim().parse().unwrap();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                panic!("the server child did not report its port");
+            }
+        }
+    };
+    // A 2 MB/s link, so the transfer is still going when the server dies.
+    let cap = Impair {
+        bandwidth: 2_000_000,
+        queue_limit: std::time::Duration::from_millis(100),
+        ..Impair::default()
+    };
+    let proxy = Proxy::start(([127, 0, 0, 1], port).into(), Impair::default(), cap);
+    let local = dst.path().join("big.bin");
+    let mut killed_at = None;
+    let res = Fetch::new()
+        .progress(|done, _| {
+            if done > 1_000_000 && killed_at.is_none() {
+                let _ = child.kill(); // SIGKILL
+                let _ = child.wait();
+                killed_at = Some(std::time::Instant::now());
+            }
+        })
+        .url(&format!("srt://{}", proxy.addr()), "big.bin", &local);
+    let took = killed_at.expect("the server was killed").elapsed();
+    let err = res.expect_err("a killed server cannot complete the fetch");
+    eprintln!("server killed; fetch ended after {took:?}: {err}");
+    assert!(
+        matches!(err, Error::Incomplete { .. }),
+        "expected Incomplete: {err:?}"
+    );
+    assert!(
+        matches!(err.code(), Some(ErrorCode::ConnLost | ErrorCode::NoConn)),
+        "{err:?}"
+    );
+    assert!(took < std::time::Duration::from_secs(7), "{took:?}");
+    assert!(
+        !local.exists(),
+        "a partial file was left at the destination"
+    );
+    assert_eq!(std::fs::read_dir(dst.path()).unwrap().count(), 0);
+}
