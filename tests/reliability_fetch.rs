@@ -357,6 +357,7 @@ fn fetch_from_a_killed_server_process_fails_cleanly() {
             }
             _ => {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("the server child did not report its port");
             }
         }
@@ -379,6 +380,9 @@ fn fetch_from_a_killed_server_process_fails_cleanly() {
             }
         })
         .url(&format!("srt://{}", proxy.addr()), "big.bin", &local);
+    // Reaped in the hook already; again here for the paths where the hook never fired.
+    let _ = child.kill();
+    let _ = child.wait();
     let took = killed_at.expect("the server was killed").elapsed();
     let err = res.expect_err("a killed server cannot complete the fetch");
     eprintln!("server killed; fetch ended after {took:?}: {err}");
