@@ -64,20 +64,23 @@ fn sender(
 ) -> thread::JoinHandle<u32> {
     thread::spawn(move || {
         let (s, _) = l.accept().expect("accept");
+        // `count` payloads, then the stream goes on until `stop` (at most 15 s): a lost
+        // last packet is only detected, and so recovered, when a later one arrives.
         let t0 = Instant::now();
+        let end = t0 + Duration::from_secs(15);
         let mut sent = 0;
-        while sent < count && !stop.load(Relaxed) {
+        while !stop.load(Relaxed) && Instant::now() < end {
             if let Some(d) = (t0 + gap * sent).checked_duration_since(Instant::now()) {
                 thread::sleep(d);
+            }
+            if sent >= count + 1000 {
+                thread::sleep(Duration::from_millis(10));
+                continue;
             }
             if s.sendmsg2(&payload(sent), None).is_err() {
                 break;
             }
             sent += 1;
-        }
-        let end = Instant::now() + Duration::from_secs(15);
-        while !stop.load(Relaxed) && Instant::now() < end {
-            thread::sleep(Duration::from_millis(10));
         }
         let _ = close_after_latency(s, Duration::from_millis(20));
         sent
@@ -109,7 +112,7 @@ fn datagramer_at_5_percent_loss_yields_every_payload_in_order() {
     let st = feed.socket().unwrap().bstats(false).unwrap();
     stop.store(true, Relaxed);
     feed.close();
-    assert_eq!(tx.join().unwrap(), count);
+    assert!(tx.join().unwrap() >= count);
     eprintln!(
         "datagramer 5 %: {count} payloads, receiver loss {} retransmitted-received {} drop {}; {}",
         st.pkt_rcv_loss_total,
@@ -159,10 +162,11 @@ fn datagramer_survives_a_blackout_shorter_than_peer_idle_timeout() {
     stop.store(true, Relaxed);
     feed.close();
     tx.join().unwrap();
+    // The sender's data (listener -> caller) was cut during the blackout.
     assert!(
         proxy
             .counters()
-            .0
+            .1
             .blackout_dropped
             .load(std::sync::atomic::Ordering::Relaxed)
             > 0
