@@ -260,14 +260,16 @@ fn datagramer_reports_a_killed_sender() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new("srt-live-transmit")
-        .arg("file://con")
-        .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn srt-live-transmit");
+    let mut child = support::proxy::ChildGuard(
+        Command::new("srt-live-transmit")
+            .arg("file://con")
+            .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn srt-live-transmit"),
+    );
     let mut stdin = child.stdin.take().unwrap();
     let feeder = thread::spawn(move || {
         for seq in 0..3000 {

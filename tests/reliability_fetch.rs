@@ -334,18 +334,20 @@ fn fetch_from_a_killed_server_process_fails_cleanly() {
     let dst = tempfile::tempdir().unwrap();
     let size = 20_000_000;
     std::fs::write(root.path().join("big.bin"), pattern(size, 5)).unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "fetch_from_a_killed_server_process_fails_cleanly",
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD, root.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = support::proxy::ChildGuard(
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "fetch_from_a_killed_server_process_fails_cleanly",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, root.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let port: u16 = loop {
         match lines.next() {

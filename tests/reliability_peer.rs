@@ -207,14 +207,16 @@ fn peer_killed_mid_stream_ends_recv_with_typed_error() {
         return;
     }
     let (l, addr) = support::listener(TransType::Live);
-    let mut child = Command::new("srt-live-transmit")
-        .arg("file://con")
-        .arg(format!("srt://127.0.0.1:{}?mode=caller", addr.port()))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn srt-live-transmit");
+    let mut child = support::proxy::ChildGuard(
+        Command::new("srt-live-transmit")
+            .arg("file://con")
+            .arg(format!("srt://127.0.0.1:{}?mode=caller", addr.port()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn srt-live-transmit"),
+    );
     let pid = child.id();
     // Stop the whole test if the peer never connects.
     l.setsockflag(SRTO_RCVSYN, false).unwrap();
@@ -289,14 +291,16 @@ fn peer_killed_while_we_send_ends_send_with_typed_error() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new("srt-live-transmit")
-        .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
-        .arg("file://con")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn srt-live-transmit");
+    let mut child = support::proxy::ChildGuard(
+        Command::new("srt-live-transmit")
+            .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
+            .arg("file://con")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn srt-live-transmit"),
+    );
     let c = match SrtSocket::open(&format!("srt://127.0.0.1:{port}?conntimeo=1000&retries=4")) {
         Ok(c) => c,
         Err(e) => {

@@ -500,3 +500,28 @@ fn relay(dir: Dir, imp: Impair, mut rng: Rng, front: UdpSocket, back: UdpSocket,
         }
     }
 }
+
+/// A child process that is killed (SIGKILL) and reaped when dropped, so a failing test never
+/// leaves a peer process behind.
+pub struct ChildGuard(pub std::process::Child);
+
+impl std::ops::Deref for ChildGuard {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ChildGuard {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        // std remembers a reaped child, so this never signals a reused pid.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
