@@ -667,7 +667,17 @@ pub(crate) fn open(url: &SrtUrl) -> Result<SrtSocket> {
                             url.retries
                         );
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => {
+                        if attempt > 0 {
+                            log::warn!(
+                                "connect to {}:{} failed after {} attempts: {e}",
+                                url.host,
+                                url.port,
+                                attempt + 1
+                            );
+                        }
+                        return Err(e);
+                    }
                 }
             }
         }

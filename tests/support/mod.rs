@@ -24,3 +24,5 @@ pub fn pair(transtype: TransType) -> (SrtSocket, SrtSocket) {
     c.connect(addr).expect("connect");
     (c, acceptor.join().expect("accept thread"))
 }
+
+pub mod proxy;
