@@ -8,10 +8,17 @@ use std::os::raw::{c_char, c_int, c_void};
 use std::process::Command;
 use std::thread;
 
+/// srt_startup once per process. libsrt counts startups, and at exit its static destructor
+/// only stops its threads when the count is back to 1: a process that called srt_startup
+/// several times without matching srt_cleanup calls can crash on exit (seen in release
+/// builds of this test binary).
 fn startup() {
-    // SAFETY: srt_startup may be called any number of times; libsrt counts the calls.
-    let rc = unsafe { srt_startup() };
-    assert!(rc >= 0, "srt_startup failed: {rc}");
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: srt_startup has no preconditions; it runs once here.
+        let rc = unsafe { srt_startup() };
+        assert!(rc >= 0, "srt_startup failed: {rc}");
+    });
 }
 
 fn last_error() -> String {
@@ -97,10 +104,12 @@ fn socket_option_round_trip_and_close() {
 
 #[test]
 fn startup_cleanup_pairs() {
-    // Each srt_startup is matched by one srt_cleanup; an extra startup keeps libsrt alive for the
-    // other tests running in this process.
+    // An extra srt_startup is matched by one srt_cleanup; the first startup keeps libsrt alive
+    // for the other tests running in this process.
     startup();
-    startup();
+    // SAFETY: srt_startup may be called again; libsrt counts the calls.
+    let rc = unsafe { srt_startup() };
+    assert_eq!(rc, 1, "a second srt_startup reports that libsrt was already started");
     // SAFETY: balanced by the extra startup above.
     assert_eq!(unsafe { srt_cleanup() }, 0);
 }
