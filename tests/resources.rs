@@ -10,10 +10,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
-
-fn soak() -> bool {
-    std::env::var("SRTFU_SOAK").is_ok_and(|v| v == "1")
-}
+use support::reliability::soak;
 
 /// Calls every data/peer method on `s`; each must be an `Err` with a non-empty message.
 fn all_data_calls_fail(s: &SrtSocket, what: &str) {
