@@ -19,6 +19,46 @@ fn tools(names: &[&str]) -> bool {
     names.iter().all(|n| require_tool(n))
 }
 
+/// srt-live-transmit, quiet, with these arguments (`-q` first).
+fn slt(args: &[&str]) -> Proc {
+    Proc::spawn(SLT, Command::new(SLT).arg("-q").args(args))
+}
+
+/// srt-live-transmit relaying UDP arriving on 127.0.0.1:`udp` to the SRT URL `srt`.
+fn slt_udp_to(udp: u16, srt: &str) -> Proc {
+    slt(&[&format!("udp://127.0.0.1:{udp}"), srt])
+}
+
+/// srt-live-transmit listening for SRT on 127.0.0.1:`port` (no auto-reconnect), writing to
+/// `output`.
+fn slt_listener_to(port: u16, output: &str) -> Proc {
+    slt(&[
+        "-a:no",
+        &format!("srt://127.0.0.1:{port}?mode=listener"),
+        output,
+    ])
+}
+
+/// The test TS file (tests/data/scte35.ts).
+fn scte35_ts() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts")).unwrap()
+}
+
+/// Connects an srtfu caller to srt-live-transmit on `port` and sends `data` in 1316-byte
+/// messages, one every `gap`; each send must take the whole message. Closes after
+/// `linger` so the last messages get through the latency.
+fn send_paced(port: u16, data: &[u8], gap: Duration, linger: Duration) {
+    let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=20&conntimeo=500"))
+        .expect("connect to srt-live-transmit");
+    thread::sleep(Duration::from_millis(50));
+    for chunk in data.chunks(1316) {
+        let (n, _) = s.sendmsg2(chunk, None).expect("sendmsg2");
+        assert_eq!(n, chunk.len());
+        thread::sleep(gap);
+    }
+    close_after_latency(s, linger).unwrap();
+}
+
 /// Runs a datagramer on `url` in a thread; says on `ready` once connected; returns every
 /// payload and the error that ended it, if any.
 fn collect(
@@ -77,6 +117,17 @@ fn ffmpeg_testsrc(seconds: u32, output: &str) -> Proc {
             output,
         ]),
     )
+}
+
+/// Runs ffmpeg's test pattern (`seconds` long) into `slt`'s UDP input on `udp` and checks it
+/// succeeded; then lets the last payloads through the latency and stops srt-live-transmit
+/// as Ctrl-C would: it closes the connection, which ends the receiver's stream cleanly.
+fn ffmpeg_through(slt: &Proc, udp: u16, seconds: u32) {
+    let ff = ffmpeg_testsrc(seconds, &format!("udp://127.0.0.1:{udp}?pkt_size=1316"))
+        .finish(Duration::from_secs(30));
+    assert!(ff.success(), "ffmpeg: {ff:?}");
+    thread::sleep(Duration::from_millis(600));
+    slt.interrupt();
 }
 
 /// ffprobe's duration (seconds) and video frame count of a TS file.
@@ -144,14 +195,7 @@ fn ffmpeg_udp_through_srt_live_transmit_to_a_datagramer_caller() {
         return;
     }
     let (udp, srt) = (free_port(), free_port());
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            &format!("udp://127.0.0.1:{udp}"),
-            &format!("srt://127.0.0.1:{srt}?mode=listener"),
-        ]),
-    );
+    let slt = slt_udp_to(udp, &format!("srt://127.0.0.1:{srt}?mode=listener"));
     let (tx, rx) = mpsc::channel();
     let rcv = collect(
         format!("srt://127.0.0.1:{srt}?retries=20&conntimeo=500"),
@@ -159,13 +203,7 @@ fn ffmpeg_udp_through_srt_live_transmit_to_a_datagramer_caller() {
     );
     rx.recv_timeout(Duration::from_secs(15))
         .expect("datagramer connected to srt-live-transmit");
-    let ff = ffmpeg_testsrc(3, &format!("udp://127.0.0.1:{udp}?pkt_size=1316"))
-        .finish(Duration::from_secs(30));
-    assert!(ff.success(), "ffmpeg: {ff:?}");
-    // Let the last payloads through the latency, then stop srt-live-transmit as Ctrl-C
-    // would: it closes the connection, which ends the iteration cleanly.
-    thread::sleep(Duration::from_millis(600));
-    slt.interrupt();
+    ffmpeg_through(&slt, udp, 3);
     let (payloads, err) = rcv.join().unwrap();
     let slt = slt.finish(Duration::from_secs(5));
     assert!(
@@ -224,13 +262,9 @@ fn passphrase_against_srt_live_transmit() {
     }
     let (udp, srt) = (free_port(), free_port());
     let secret = "interop-secret-0123";
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            &format!("udp://127.0.0.1:{udp}"),
-            &format!("srt://127.0.0.1:{srt}?mode=listener&passphrase={secret}&pbkeylen=16"),
-        ]),
+    let slt = slt_udp_to(
+        udp,
+        &format!("srt://127.0.0.1:{srt}?mode=listener&passphrase={secret}&pbkeylen=16"),
     );
     // A wrong passphrase is refused with a reason that says so.
     thread::sleep(Duration::from_millis(300));
@@ -285,25 +319,14 @@ fn srtfu_sender_through_srt_live_transmit_to_a_file_is_identical() {
     }
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            "-a:no",
-            &format!("srt://127.0.0.1:{port}?mode=listener"),
-            "file://con",
-        ]),
+    let slt = slt_listener_to(port, "file://con");
+    let data = scte35_ts();
+    send_paced(
+        port,
+        &data,
+        Duration::from_micros(700),
+        Duration::from_millis(100),
     );
-    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts")).unwrap();
-    let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=20&conntimeo=500"))
-        .expect("connect to srt-live-transmit");
-    thread::sleep(Duration::from_millis(50));
-    for chunk in data.chunks(1316) {
-        let (n, _) = s.sendmsg2(chunk, None).expect("sendmsg2");
-        assert_eq!(n, chunk.len());
-        thread::sleep(Duration::from_micros(700));
-    }
-    close_after_latency(s, Duration::from_millis(100)).unwrap();
     let out = slt.finish(Duration::from_secs(10));
     assert!(out.success(), "srt-live-transmit: {}", out.stderr);
     let file = dir.path().join("out.ts");
@@ -318,15 +341,7 @@ fn test_c_client_to_srt_live_transmit() {
         return;
     }
     let port = free_port();
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            "-a:no",
-            &format!("srt://127.0.0.1:{port}?mode=listener"),
-            "file://con",
-        ]),
-    );
+    let slt = slt_listener_to(port, "file://con");
     thread::sleep(Duration::from_millis(300));
     let client = Proc::spawn(
         "test-c-client",
@@ -351,14 +366,7 @@ fn srt_live_transmit_to_test_c_server() {
         Command::new(example("test-c-server")).args(["127.0.0.1", &srt.to_string()]),
     );
     thread::sleep(Duration::from_millis(300));
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            &format!("udp://127.0.0.1:{udp}"),
-            &format!("srt://127.0.0.1:{srt}"),
-        ]),
-    );
+    let slt = slt_udp_to(udp, &format!("srt://127.0.0.1:{srt}"));
     // srt-live-transmit connects its output when it starts; wait until it has.
     thread::sleep(Duration::from_millis(700));
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -396,25 +404,14 @@ fn srtscte35_through_srt_live_transmit_prints_every_cue() {
             .arg(&sidecar),
     );
     thread::sleep(Duration::from_millis(300));
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            "-a:no",
-            &format!("srt://127.0.0.1:{input}?mode=listener"),
-            &format!("srt://127.0.0.1:{output}"),
-        ]),
-    );
+    let slt = slt_listener_to(input, &format!("srt://127.0.0.1:{output}"));
     thread::sleep(Duration::from_millis(500));
-    let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts")).unwrap();
-    let s = SrtSocket::open(&format!("srt://127.0.0.1:{input}?retries=20&conntimeo=500"))
-        .expect("connect to srt-live-transmit");
-    thread::sleep(Duration::from_millis(50));
-    for chunk in data.chunks(1316) {
-        s.sendmsg2(chunk, None).expect("sendmsg2");
-        thread::sleep(Duration::from_micros(1300));
-    }
-    close_after_latency(s, Duration::from_millis(300)).unwrap();
+    send_paced(
+        input,
+        &scte35_ts(),
+        Duration::from_micros(1300),
+        Duration::from_millis(300),
+    );
     let _ = slt.finish(Duration::from_secs(10));
     let out = scte.finish(Duration::from_secs(10));
     assert!(out.success(), "{out:?}");
@@ -442,14 +439,7 @@ fn the_seed_smoke_test_ffmpeg_udp_srt_live_transmit_livekabuki() {
         return;
     }
     let (udp, srt) = (free_port(), free_port());
-    let slt = Proc::spawn(
-        SLT,
-        Command::new(SLT).args([
-            "-q",
-            &format!("udp://127.0.0.1:{udp}"),
-            &format!("srt://127.0.0.1:{srt}?mode=listener"),
-        ]),
-    );
+    let slt = slt_udp_to(udp, &format!("srt://127.0.0.1:{srt}?mode=listener"));
     thread::sleep(Duration::from_millis(300));
     let kabuki = Proc::spawn(
         "livekabuki",
@@ -458,17 +448,12 @@ fn the_seed_smoke_test_ffmpeg_udp_srt_live_transmit_livekabuki() {
     );
     // livekabuki prints nothing until data flows: give it time to connect.
     thread::sleep(Duration::from_millis(1000));
-    let ff = ffmpeg_testsrc(2, &format!("udp://127.0.0.1:{udp}?pkt_size=1316"))
-        .finish(Duration::from_secs(30));
-    assert!(ff.success(), "ffmpeg: {ff:?}");
-    thread::sleep(Duration::from_millis(600));
-    slt.interrupt();
+    ffmpeg_through(&slt, udp, 2);
     let out = kabuki.finish(Duration::from_secs(10));
     let _ = slt.finish(Duration::from_secs(5));
     assert!(out.success(), "livekabuki: {}", out.stderr);
     assert!(!out.stdout.is_empty() && out.stdout.len() % 188 == 0);
-    let mut f = tempfile::Builder::new().suffix(".ts").tempfile().unwrap();
-    std::io::Write::write_all(&mut f, &out.stdout).unwrap();
+    let f = join_to_file(std::slice::from_ref(&out.stdout));
     let (duration, frames) = ffprobe(f.path());
     assert!((1.8..=2.3).contains(&duration), "duration {duration}");
     assert!((45..=51).contains(&frames), "{frames} frames of 50");

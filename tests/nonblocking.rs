@@ -9,8 +9,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use srtfu::{
-    Epoll, EpollEvents, ErrorCode, SockStatus, SrtSocket, TransType, SRTO_CONNTIMEO, SRTO_SNDBUF,
-    SRTO_TRANSTYPE,
+    ConnectFailure, Epoll, EpollEvents, ErrorCode, SockStatus, SrtSocket, TransType,
+    SRTO_CONNTIMEO, SRTO_SNDBUF, SRTO_TRANSTYPE,
 };
 
 fn nb_listener(transtype: TransType) -> (SrtSocket, SocketAddr) {
@@ -21,6 +21,22 @@ fn nb_listener(transtype: TransType) -> (SrtSocket, SocketAddr) {
     l.listen(4).unwrap();
     let addr = l.getsockname().unwrap();
     (l, addr)
+}
+
+/// A non-blocking caller (not yet connected) whose connect callback sends every failure to
+/// the returned channel, registered on a new epoll for OUT and ERR.
+fn async_caller() -> (SrtSocket, mpsc::Receiver<ConnectFailure>, Epoll) {
+    let mut c = SrtSocket::new_raw().unwrap();
+    c.set_blocking(false).unwrap();
+    let (tx, rx) = mpsc::channel();
+    c.connect_callback(move |f| {
+        let _ = tx.send(f.clone());
+    })
+    .unwrap();
+    let ep = Epoll::new().unwrap();
+    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
+        .unwrap();
+    (c, rx, ep)
 }
 
 /// Waits (bounded) until `sock` reports one of `want` on `ep`; returns what it reported.
@@ -161,17 +177,8 @@ fn connect_to_a_port_without_listener_fails_through_epoll_err_within_conntimeo()
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
 
-    let mut c = SrtSocket::new_raw().unwrap();
+    let (c, rx, mut ep) = async_caller();
     c.setsockflag(SRTO_CONNTIMEO, 500).unwrap();
-    c.set_blocking(false).unwrap();
-    let (tx, rx) = mpsc::channel();
-    c.connect_callback(move |f| {
-        let _ = tx.send(f.clone());
-    })
-    .unwrap();
-    let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
-        .unwrap();
 
     let t = Instant::now();
     c.connect(addr).unwrap();
@@ -209,16 +216,7 @@ fn a_rejected_async_connect_reaches_the_connect_callback_with_its_reason() {
     l.listen(4).unwrap();
     let addr = l.getsockname().unwrap();
 
-    let mut c = SrtSocket::new_raw().unwrap();
-    c.set_blocking(false).unwrap();
-    let (tx, rx) = mpsc::channel();
-    c.connect_callback(move |f| {
-        let _ = tx.send(f.clone());
-    })
-    .unwrap();
-    let mut ep = Epoll::new().unwrap();
-    ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
-        .unwrap();
+    let (c, rx, mut ep) = async_caller();
     c.connect(addr).unwrap();
     let ev = wait_for(&mut ep, &c, EpollEvents::ERR, Duration::from_secs(3));
     assert!(ev.contains(EpollEvents::ERR));

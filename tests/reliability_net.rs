@@ -8,54 +8,21 @@
 mod support;
 
 use srtfu::*;
-use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 use support::proxy::{Impair, Proxy};
-
-fn soak() -> bool {
-    std::env::var("SRTFU_SOAK").is_ok_and(|v| v == "1")
-}
-
-/// Deterministic pseudo-random bytes.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
-}
-
-/// FNV-1a, 64 bit: a payload checksum the application can verify.
-fn fnv(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-fn listener_with(transtype: TransType, set: impl Fn(&SrtSocket)) -> (SrtSocket, SocketAddr) {
-    let l = SrtSocket::new_raw().unwrap();
-    l.setsockflag(SRTO_TRANSTYPE, transtype).unwrap();
-    set(&l);
-    l.bind("127.0.0.1:0").unwrap();
-    l.listen(4).unwrap();
-    let a = l.getsockname().unwrap();
-    (l, a)
-}
+use support::reliability::{fnv, pattern, soak};
+use support::{caller_with, listener_with};
 
 // ----- file mode -----------------------------------------------------------------------------
 
-/// Sends `size` bytes in file mode through a proxy with loss `p` (plus reordering and
-/// duplication) both ways; returns MB/s. Panics unless the bytes arrive identical.
-fn file_transfer(p: f64, size: usize) -> f64 {
-    let (l, addr) = listener_with(TransType::File, |_| {});
-    let proxy = Proxy::start(addr, Impair::lossy(p), Impair::lossy(p));
+/// Sends `size` bytes of `pattern` in file mode from a caller through a proxy impairing
+/// `c2s` and `s2c` to a listener. Returns what was sent, what arrived, the seconds it took
+/// and the proxy.
+fn file_through(c2s: Impair, s2c: Impair, size: usize) -> (Vec<u8>, Vec<u8>, f64, Proxy) {
+    let (l, addr) = support::listener(TransType::File);
+    let proxy = Proxy::start(addr, c2s, s2c);
     let data = pattern(size, proxy.seed());
-    let expected = data.clone();
     let receiver = thread::spawn(move || {
         let (s, _) = l.accept().expect("accept");
         s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
@@ -70,10 +37,9 @@ fn file_transfer(p: f64, size: usize) -> f64 {
         }
         got
     });
-    let c = SrtSocket::new_raw().unwrap();
-    c.setsockflag(SRTO_TRANSTYPE, TransType::File).unwrap();
-    c.setsockflag(SRTO_SNDTIMEO, 30_000).unwrap();
-    c.connect(proxy.addr()).expect("connect through proxy");
+    let c = caller_with(TransType::File, proxy.addr(), |c| {
+        c.setsockflag(SRTO_SNDTIMEO, 30_000).unwrap();
+    });
     let t0 = Instant::now();
     let mut off = 0;
     while off < data.len() {
@@ -82,7 +48,13 @@ fn file_transfer(p: f64, size: usize) -> f64 {
             .expect("send");
     }
     let got = receiver.join().expect("receiver");
-    let secs = t0.elapsed().as_secs_f64();
+    (data, got, t0.elapsed().as_secs_f64(), proxy)
+}
+
+/// Sends `size` bytes in file mode through a proxy with loss `p` (plus reordering and
+/// duplication) both ways; returns MB/s. Panics unless the bytes arrive identical.
+fn file_transfer(p: f64, size: usize) -> f64 {
+    let (expected, got, secs, proxy) = file_through(Impair::lossy(p), Impair::lossy(p), size);
     let report = proxy.report();
     eprintln!(
         "file {:.0} % loss: {size} bytes in {secs:.2} s = {:.2} MB/s; proxy {report}",
@@ -169,10 +141,9 @@ fn live_mode_5_percent_loss_latency_400_delivers_everything_in_order() {
         }
         (seqs, s.bstats(false).unwrap(), s)
     });
-    let c = SrtSocket::new_raw().unwrap();
-    c.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
-    c.setsockflag(SRTO_LATENCY, 400).unwrap();
-    c.connect(proxy.addr()).expect("connect");
+    let c = caller_with(TransType::Live, proxy.addr(), |c| {
+        c.setsockflag(SRTO_LATENCY, 400).unwrap();
+    });
     let t0 = Instant::now();
     // After the `count` payloads that are checked, the stream goes on (up to 2 s more)
     // until the receiver has them all: a live stream's very last packet, if lost, is never
@@ -220,10 +191,9 @@ fn live_through_proxy(idle_ms: i32) -> (SrtSocket, SrtSocket, Proxy) {
     });
     let proxy = Proxy::start(addr, Impair::default(), Impair::default());
     let acceptor = thread::spawn(move || l.accept().expect("accept").0);
-    let c = SrtSocket::new_raw().unwrap();
-    c.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
-    c.setsockflag(SRTO_PEERIDLETIMEO, idle_ms).unwrap();
-    c.connect(proxy.addr()).expect("connect");
+    let c = caller_with(TransType::Live, proxy.addr(), |c| {
+        c.setsockflag(SRTO_PEERIDLETIMEO, idle_ms).unwrap();
+    });
     (c, acceptor.join().unwrap(), proxy)
 }
 
@@ -259,14 +229,12 @@ fn blackout_shorter_than_peer_idle_timeout_resumes() {
     assert_eq!(c.getsockstate(), SockStatus::Connected);
     assert_eq!(s.getsockstate(), SockStatus::Connected);
     eprintln!("{}", proxy.report());
-    assert!(
-        proxy
-            .counters()
-            .0
-            .blackout_dropped
-            .load(std::sync::atomic::Ordering::Relaxed)
-            > 0
-    );
+    let cut = proxy
+        .counters()
+        .0
+        .blackout_dropped
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!(cut > 0, "the blackout cut nothing; {}", proxy.report());
 }
 
 #[test]
@@ -313,7 +281,6 @@ fn blackout_longer_than_peer_idle_timeout_ends_recv_with_typed_error_in_bounded_
 /// packets' payload bytes; returns (received, bad) counts.
 fn live_with_corruption(p: f64, passphrase: Option<&str>, count: u32) -> (u32, u32, Proxy) {
     let set = |s: &SrtSocket| {
-        s.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
         s.setsockflag(SRTO_LATENCY, 200).unwrap();
         if let Some(pw) = passphrase {
             s.setsockflag(SRTO_PASSPHRASE, pw).unwrap();
@@ -343,9 +310,7 @@ fn live_with_corruption(p: f64, passphrase: Option<&str>, count: u32) -> (u32, u
         }
         (ok, bad)
     });
-    let c = SrtSocket::new_raw().unwrap();
-    set(&c);
-    c.connect(proxy.addr()).expect("connect");
+    let c = caller_with(TransType::Live, proxy.addr(), set);
     for seq in 0..count {
         c.sendmsg2(&live_payload(seq, 1316), None).unwrap();
         thread::sleep(Duration::from_millis(2));
@@ -359,14 +324,10 @@ fn live_with_corruption(p: f64, passphrase: Option<&str>, count: u32) -> (u32, u
     (ok, bad, proxy)
 }
 
-/// The truth without encryption: SRT has no payload checksum of its own, and on loopback the
-/// UDP checksum was already checked before the proxy flips a byte, so every corrupted data
-/// packet reaches the application as a bad payload (one live message = one packet here). The
-/// application's own checksum is what catches it. This test fails if that ever changes, so
-/// RELIABILITY.md gets updated.
-#[test]
-fn corruption_without_encryption_reaches_the_application_and_checksums_catch_it() {
-    let (ok, bad, proxy) = live_with_corruption(0.05, None, 400);
+/// 400 payloads at 5 % corruption: the proxy corrupted some, every message arrives once, and
+/// each corrupted packet is exactly one payload that fails the application's checksum.
+fn corrupted_packets_are_bad_payloads(passphrase: Option<&str>) {
+    let (ok, bad, proxy) = live_with_corruption(0.05, passphrase, 400);
     let corrupted = proxy
         .counters()
         .0
@@ -379,6 +340,16 @@ fn corruption_without_encryption_reaches_the_application_and_checksums_catch_it(
         corrupted,
         "each corrupted packet is one bad payload"
     );
+}
+
+/// The truth without encryption: SRT has no payload checksum of its own, and on loopback the
+/// UDP checksum was already checked before the proxy flips a byte, so every corrupted data
+/// packet reaches the application as a bad payload (one live message = one packet here). The
+/// application's own checksum is what catches it. This test fails if that ever changes, so
+/// RELIABILITY.md gets updated.
+#[test]
+fn corruption_without_encryption_reaches_the_application_and_checksums_catch_it() {
+    corrupted_packets_are_bad_payloads(None);
 }
 
 /// With a passphrase, libsrt 1.5.1 uses AES-CTR without authentication (AES-GCM arrived in
@@ -387,26 +358,13 @@ fn corruption_without_encryption_reaches_the_application_and_checksums_catch_it(
 /// still reach the application and only an application checksum detects them.
 #[test]
 fn corruption_with_encryption_aes_ctr_still_reaches_the_application() {
-    let (ok, bad, proxy) = live_with_corruption(0.05, Some("correct horse battery"), 400);
-    let corrupted = proxy
-        .counters()
-        .0
-        .corrupted
-        .load(std::sync::atomic::Ordering::Relaxed);
-    assert!(corrupted > 0);
-    assert_eq!(ok + bad, 400, "every message delivered once");
-    assert_eq!(
-        u64::from(bad),
-        corrupted,
-        "each corrupted packet is one bad payload"
-    );
+    corrupted_packets_are_bad_payloads(Some("correct horse battery"));
 }
 
 // ----- delay, jitter, bandwidth cap ----------------------------------------------------------
 
 #[test]
 fn file_mode_with_delay_jitter_and_bandwidth_cap_is_byte_identical() {
-    let (l, addr) = listener_with(TransType::File, |_| {});
     let imp = Impair {
         delay: Duration::from_millis(10),
         jitter: Duration::from_millis(2),
@@ -418,32 +376,10 @@ fn file_mode_with_delay_jitter_and_bandwidth_cap_is_byte_identical() {
         jitter: Duration::from_millis(2),
         ..Impair::default()
     };
-    let proxy = Proxy::start(addr, imp, back);
     let size = 150_000;
-    let data = pattern(size, proxy.seed());
-    let receiver = thread::spawn(move || {
-        let (s, _) = l.accept().expect("accept");
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        let mut got = Vec::new();
-        let mut buf = vec![0u8; 65536];
-        while got.len() < size {
-            let n = s.recv(&mut buf).expect("recv");
-            got.extend_from_slice(&buf[..n]);
-        }
-        got
-    });
-    let c = SrtSocket::new_raw().unwrap();
-    c.setsockflag(SRTO_TRANSTYPE, TransType::File).unwrap();
-    c.connect(proxy.addr()).unwrap();
-    let t0 = Instant::now();
-    let mut off = 0;
-    while off < size {
-        off += c.send(&data[off..(off + 65536).min(size)]).unwrap();
-    }
-    let got = receiver.join().unwrap();
+    let (data, got, secs, proxy) = file_through(imp, back, size);
     eprintln!(
-        "delay/jitter/cap: {size} bytes in {:.2} s; {}",
-        t0.elapsed().as_secs_f64(),
+        "delay/jitter/cap: {size} bytes in {secs:.2} s; {}",
         proxy.report()
     );
     assert!(got == data, "content differs; {}", proxy.report());
@@ -486,10 +422,9 @@ fn live_mode_over_a_capped_link_drops_are_reported_never_silent() {
         }
         (seqs, s.bstats(false).unwrap(), s)
     });
-    let c = SrtSocket::new_raw().unwrap();
-    c.setsockflag(SRTO_TRANSTYPE, TransType::Live).unwrap();
-    c.setsockflag(SRTO_LATENCY, 200).unwrap();
-    c.connect(proxy.addr()).unwrap();
+    let c = caller_with(TransType::Live, proxy.addr(), |c| {
+        c.setsockflag(SRTO_LATENCY, 200).unwrap();
+    });
     let gap = Duration::from_micros(2600);
     let t0 = Instant::now();
     for seq in 0..count {

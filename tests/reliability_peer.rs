@@ -10,6 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 use support::proxy::{Impair, Proxy};
+use support::reliability::{assert_link_lost, free_port, have_tool, srt_live_transmit};
 
 /// Collects libsrt's log lines (through srtfu's log bridge) so tests can look for messages.
 struct Capture;
@@ -182,40 +183,19 @@ fn open_with_retries_gives_up_after_bounded_attempts_with_a_clear_error() {
     assert_eq!(acc.join().unwrap(), 0);
 }
 
-/// Whether a tool is usable: missing tools fail under CI=true, else skip with a reason.
-fn have_tool(name: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{name} is required under CI (install-libsrt.sh --with-tools)");
-        }
-        eprintln!("skipping: {name} not installed");
-    }
-    found
-}
-
 /// srt-live-transmit feeds us a live stream and is killed with SIGKILL mid-stream (no
 /// shutdown packet is sent): our blocking recv ends with a typed error in bounded time.
 #[test]
 fn peer_killed_mid_stream_ends_recv_with_typed_error() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
     if !have_tool("srt-live-transmit") {
         return;
     }
     let (l, addr) = support::listener(TransType::Live);
-    let mut child = support::proxy::ChildGuard(
-        Command::new("srt-live-transmit")
-            .arg("file://con")
-            .arg(format!("srt://127.0.0.1:{}?mode=caller", addr.port()))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn srt-live-transmit"),
+    let mut child = srt_live_transmit(
+        "file://con",
+        &format!("srt://127.0.0.1:{}?mode=caller", addr.port()),
+        std::process::Stdio::piped(),
     );
     let pid = child.id();
     // Stop the whole test if the peer never connects.
@@ -268,10 +248,7 @@ fn peer_killed_mid_stream_ends_recv_with_typed_error() {
     };
     let took = killed.elapsed();
     eprintln!("peer {pid} killed; recv ended after {took:?} ({got} received): {err}");
-    assert!(
-        matches!(err.code(), Some(ErrorCode::ConnLost | ErrorCode::NoConn)),
-        "{err:?}"
-    );
+    assert_link_lost(&err);
     // Default SRTO_PEERIDLETIMEO is 5 s: bounded by that + 1 s.
     assert!(took < Duration::from_secs(6), "{took:?}");
     feeder.join().unwrap();
@@ -282,32 +259,18 @@ fn peer_killed_mid_stream_ends_recv_with_typed_error() {
 /// pretending forever. Also shows `retries=N` bridging the tool's start-up time.
 #[test]
 fn peer_killed_while_we_send_ends_send_with_typed_error() {
-    use std::process::{Command, Stdio};
     if !have_tool("srt-live-transmit") {
         return;
     }
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = support::proxy::ChildGuard(
-        Command::new("srt-live-transmit")
-            .arg(format!("srt://127.0.0.1:{port}?mode=listener"))
-            .arg("file://con")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn srt-live-transmit"),
+    let port = free_port();
+    let mut child = srt_live_transmit(
+        &format!("srt://127.0.0.1:{port}?mode=listener"),
+        "file://con",
+        std::process::Stdio::null(),
     );
-    let c = match SrtSocket::open(&format!("srt://127.0.0.1:{port}?conntimeo=1000&retries=4")) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = child.kill();
-            panic!("could not connect to srt-live-transmit: {e}");
-        }
-    };
+    // On failure the guard kills srt-live-transmit as the panic unwinds.
+    let c = SrtSocket::open(&format!("srt://127.0.0.1:{port}?conntimeo=1000&retries=4"))
+        .unwrap_or_else(|e| panic!("could not connect to srt-live-transmit: {e}"));
     let payload = [0x47u8; 1316];
     for _ in 0..200 {
         c.sendmsg2(&payload, None)
@@ -329,9 +292,6 @@ fn peer_killed_while_we_send_ends_send_with_typed_error() {
     };
     let took = killed.elapsed();
     eprintln!("send failed {took:?} after the kill: {err}");
-    assert!(
-        matches!(err.code(), Some(ErrorCode::ConnLost | ErrorCode::NoConn)),
-        "{err:?}"
-    );
+    assert_link_lost(&err);
     assert!(took < Duration::from_secs(7), "{took:?}");
 }

@@ -10,43 +10,12 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::thread;
 use std::time::{Duration, Instant};
-
-fn soak() -> bool {
-    std::env::var("SRTFU_SOAK").is_ok_and(|v| v == "1")
-}
+use support::reliability::soak;
 
 /// Calls every data/peer method on `s`; each must be an `Err` with a non-empty message.
 fn all_data_calls_fail(s: &SrtSocket, what: &str) {
-    let mut buf = [0u8; 1500];
     let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("f");
-    std::fs::write(&file, b"0123456789").unwrap();
-    let results: Vec<(&str, Result<()>)> = vec![
-        ("send", s.send(b"x").map(drop)),
-        ("sendmsg", s.sendmsg(b"x", None, true).map(drop)),
-        ("sendmsg2", s.sendmsg2(b"x", None).map(drop)),
-        ("recv", s.recv(&mut buf).map(drop)),
-        ("recvmsg", s.recvmsg(&mut buf).map(drop)),
-        ("recvmsg2", s.recvmsg2(&mut buf).map(drop)),
-        ("sendfile", s.sendfile(&file, 0, 10, 1 << 20).map(drop)),
-        (
-            "recvfile",
-            s.recvfile(&tmp.path().join("out"), 0, 10, 1 << 20)
-                .map(drop),
-        ),
-        ("getpeername", s.getpeername().map(drop)),
-        ("accept", s.accept().map(drop)),
-    ];
-    for (name, r) in results {
-        match r {
-            Ok(()) => panic!("{what}: {name} succeeded"),
-            Err(e) => {
-                let text = e.to_string();
-                assert!(!text.is_empty(), "{what}: {name}: empty error");
-                eprintln!("{what}: {name}: {text}");
-            }
-        }
-    }
+    support::assert_all_fail(support::data_calls(s, tmp.path()), what);
     // Zero-length and oversized buffers are errors too, not UB.
     assert!(s.send(&[]).is_err(), "{what}: empty send");
     assert!(s.recv(&mut []).is_err(), "{what}: empty recv");

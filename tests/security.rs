@@ -379,7 +379,7 @@ fn fuzzed_streamids_never_bypass_the_callback() {
     use proptest::prelude::*;
     use proptest::test_runner::{Config, TestRunner};
     let (l, addr, seen) = gatekeeper();
-    let cases = if std::env::var("SRTFU_SOAK").is_ok_and(|v| v == "1") {
+    let cases = if support::reliability::soak() {
         2000
     } else {
         150

@@ -106,6 +106,20 @@ impl Opts {
     fn require_tools(&self) -> bool {
         self.require_tools || std::env::var("CI").map(|v| v == "true").unwrap_or(false)
     }
+    /// Whether the external contender `name` can run: an error when it is missing and tools
+    /// are required, otherwise false with a note that its row is left out.
+    fn use_tool(&self, name: &str) -> Result<bool, String> {
+        if tool_available(name) {
+            Ok(true)
+        } else if self.require_tools() {
+            Err(format!(
+                "{name} is not installed (install-libsrt.sh --with-tools)"
+            ))
+        } else {
+            println!("({name} not found: its row is left out)");
+            Ok(false)
+        }
+    }
 }
 
 /// Runs the benchmark with command-line arguments (`args[0]` is the program name); returns
@@ -712,57 +726,82 @@ mod child {
         ))
     }
 
-    /// Raw srt-sys, file mode: the fetch protocol, then srt_recv into a 1 MiB buffer and
-    /// write(2) to the file until the announced size; fsync.
-    fn file_raw(args: &[String]) -> Result<String, String> {
-        let (p, out, name) = match args {
-            [p, out, name] => (p.parse::<u16>().map_err(|e| e.to_string())?, out, name),
-            _ => return Err("usage: file-raw PORT OUT NAME".into()),
-        };
-        let s = raw::socket()?;
-        raw::set_i32(s, sys::SRTO_TRANSTYPE, sys::SRTT_FILE as i32)?;
-        raw::set_i32(s, sys::SRTO_RCVTIMEO, 5_000)?;
-        raw::connect(s, p)?;
+    /// A file contender's arguments: PORT OUT NAME.
+    fn port_out_name<'a>(
+        args: &'a [String],
+        kind: &str,
+    ) -> Result<(u16, &'a String, &'a String), String> {
+        match args {
+            [p, out, name] => Ok((p.parse::<u16>().map_err(|e| e.to_string())?, out, name)),
+            _ => Err(format!("usage: {kind} PORT OUT NAME")),
+        }
+    }
+
+    /// The fetch protocol's request: the name's length (i32, little-endian), then the name.
+    fn request(name: &str) -> Vec<u8> {
         let mut req = (name.len() as i32).to_le_bytes().to_vec();
         req.extend_from_slice(name.as_bytes());
-        raw::send_all(s, &req)?;
-        let mut size = [0u8; 8];
-        raw::recv_exact(s, &mut size)?;
-        let size = i64::from_le_bytes(size);
+        req
+    }
+
+    /// The server's answer to a request: the file's size (i64, little-endian), negative when
+    /// it has no such file.
+    fn announced_size(answer: [u8; 8], name: &str) -> Result<u64, String> {
+        let size = i64::from_le_bytes(answer);
         if size < 0 {
             return Err(format!("server has no file {name}"));
         }
-        let size = size as u64;
+        Ok(size as u64)
+    }
+
+    /// Receives `size` bytes with `recv` into a 1 MiB buffer, writes them to `out` and
+    /// fsyncs; returns the result line, with the CPU time of this thread from the first
+    /// receive to the fsync.
+    fn receive_file(
+        out: &str,
+        size: u64,
+        mut recv: impl FnMut(&mut [u8]) -> Result<usize, String>,
+    ) -> Result<String, String> {
         let mut f = File::create(out).map_err(|e| format!("{out}: {e}"))?;
         let mut buf = vec![0u8; 1 << 20];
         let mut got = 0u64;
         let c0 = thread_cpu();
         while got < size {
             let want = buf.len().min((size - got) as usize);
-            let n = raw::recv(s, &mut buf[..want]);
-            if n <= 0 {
-                return Err(format!(
-                    "{} after {got} of {size} bytes",
-                    raw::last_error("srt_recv")
-                ));
-            }
-            f.write_all(&buf[..n as usize])
-                .map_err(|e| format!("{out}: {e}"))?;
+            let n =
+                recv(&mut buf[..want]).map_err(|e| format!("{e} after {got} of {size} bytes"))?;
+            f.write_all(&buf[..n]).map_err(|e| format!("{out}: {e}"))?;
             got += n as u64;
         }
         f.sync_all().map_err(|e| format!("{out}: {e}"))?;
         let cpu = thread_cpu() - c0;
-        raw::close(s);
         Ok(format!("bytes={got} thread_cpu_ns={}", cpu.as_nanos()))
+    }
+
+    /// Raw srt-sys, file mode: the fetch protocol, then srt_recv into a 1 MiB buffer and
+    /// write(2) to the file until the announced size; fsync.
+    fn file_raw(args: &[String]) -> Result<String, String> {
+        let (p, out, name) = port_out_name(args, "file-raw")?;
+        let s = raw::socket()?;
+        raw::set_i32(s, sys::SRTO_TRANSTYPE, sys::SRTT_FILE as i32)?;
+        raw::set_i32(s, sys::SRTO_RCVTIMEO, 5_000)?;
+        raw::connect(s, p)?;
+        raw::send_all(s, &request(name))?;
+        let mut size = [0u8; 8];
+        raw::recv_exact(s, &mut size)?;
+        let size = announced_size(size, name)?;
+        let line = receive_file(out, size, |buf| match raw::recv(s, buf) {
+            n if n > 0 => Ok(n as usize),
+            _ => Err(raw::last_error("srt_recv")),
+        })?;
+        raw::close(s);
+        Ok(line)
     }
 
     /// srtfu's `fetch(url, remote, local)`: request, receive, write to a temporary file,
     /// fsync, rename.
     fn file_fetch(args: &[String]) -> Result<String, String> {
-        let (p, out, name) = match args {
-            [p, out, name] => (p.parse::<u16>().map_err(|e| e.to_string())?, out, name),
-            _ => return Err("usage: file-fetch PORT OUT NAME".into()),
-        };
+        let (p, out, name) = port_out_name(args, "file-fetch")?;
         let c0 = thread_cpu();
         let summary =
             srtfu::fetch(&format!("srt://127.0.0.1:{p}"), name, out).map_err(|e| e.to_string())?;
@@ -777,44 +816,22 @@ mod child {
     /// srtfu: the same as `file_raw` through `SrtSocket` (`send`, `recv`), the safe API a
     /// hand-written client would use.
     fn file_socket(args: &[String]) -> Result<String, String> {
-        let (p, out, name) = match args {
-            [p, out, name] => (p.parse::<u16>().map_err(|e| e.to_string())?, out, name),
-            _ => return Err("usage: file-socket PORT OUT NAME".into()),
-        };
+        let (p, out, name) = port_out_name(args, "file-socket")?;
         let e = |e: srtfu::Error| e.to_string();
         let s = srtfu::SrtSocket::new_raw().map_err(e)?;
         s.filecc().map_err(e)?;
         s.set_read_timeout(Some(Duration::from_secs(5)))
             .map_err(e)?;
         s.connect(("127.0.0.1", p)).map_err(e)?;
-        let mut req = (name.len() as i32).to_le_bytes().to_vec();
-        req.extend_from_slice(name.as_bytes());
+        let req = request(name);
         let mut sent = 0;
         while sent < req.len() {
             sent += s.send(&req[sent..]).map_err(e)?;
         }
         let mut size = [0u8; 8];
         (&s).read_exact(&mut size).map_err(|e| e.to_string())?;
-        let size = i64::from_le_bytes(size);
-        if size < 0 {
-            return Err(format!("server has no file {name}"));
-        }
-        let size = size as u64;
-        let mut f = File::create(out).map_err(|e| format!("{out}: {e}"))?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut got = 0u64;
-        let c0 = thread_cpu();
-        while got < size {
-            let want = buf.len().min((size - got) as usize);
-            let n = s
-                .recv(&mut buf[..want])
-                .map_err(|e| format!("{e} after {got} of {size} bytes"))?;
-            f.write_all(&buf[..n]).map_err(|e| format!("{out}: {e}"))?;
-            got += n as u64;
-        }
-        f.sync_all().map_err(|e| format!("{out}: {e}"))?;
-        let cpu = thread_cpu() - c0;
-        Ok(format!("bytes={got} thread_cpu_ns={}", cpu.as_nanos()))
+        let size = announced_size(size, name)?;
+        receive_file(out, size, |buf| s.recv(buf).map_err(|e| e.to_string()))
     }
 }
 
@@ -962,14 +979,8 @@ mod live {
         });
         let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
         let mut rxs = vec![Rx::Datagramer, Rx::DatagramerIter, Rx::SrtSocket, Rx::Raw];
-        if tool_available("srt-live-transmit") {
+        if o.use_tool("srt-live-transmit")? {
             rxs.push(Rx::LiveTransmit);
-        } else if o.require_tools() {
-            return Err(
-                "srt-live-transmit is not installed (install-libsrt.sh --with-tools)".into(),
-            );
-        } else {
-            println!("(srt-live-transmit not found: its row is left out)");
         }
         println!(
             "\n## live receive: {PAYLOAD}-byte payloads, {seconds} s per run, {} round(s); \
@@ -1350,14 +1361,8 @@ mod file {
         let src = dir.path().join("src.bin");
         make_source(&src, size)?;
         let mut rxs = vec![Rx::Fetch, Rx::SrtSocket, Rx::Raw];
-        if tool_available("srt-file-transmit") {
+        if o.use_tool("srt-file-transmit")? {
             rxs.push(Rx::FileTransmit);
-        } else if o.require_tools() {
-            return Err(
-                "srt-file-transmit is not installed (install-libsrt.sh --with-tools)".into(),
-            );
-        } else {
-            println!("(srt-file-transmit not found: its row is left out)");
         }
         println!(
             "\n## file transfer: {mib} MiB, files in {}, {} round(s); medians",
