@@ -24,6 +24,11 @@ static STARTUP: Once = Once::new();
 
 /// Runs `srt_startup` once per process, before the first socket. srtfu never calls
 /// `srt_cleanup` implicitly (see [`cleanup`]).
+///
+/// Code that also calls `srt_startup` through srt-sys must match each of its calls with an
+/// `srt_cleanup`: libsrt counts startups, and at process exit its static destructor stops
+/// libsrt's threads only when the count is back to one (a test binary that left it higher
+/// crashed at exit once here).
 pub fn startup() {
     STARTUP.call_once(|| {
         // SAFETY: srt_startup has no preconditions; the Once runs it a single time.

@@ -109,7 +109,10 @@ fn startup_cleanup_pairs() {
     startup();
     // SAFETY: srt_startup may be called again; libsrt counts the calls.
     let rc = unsafe { srt_startup() };
-    assert_eq!(rc, 1, "a second srt_startup reports that libsrt was already started");
+    assert_eq!(
+        rc, 1,
+        "a second srt_startup reports that libsrt was already started"
+    );
     // SAFETY: balanced by the extra startup above.
     assert_eq!(unsafe { srt_cleanup() }, 0);
 }
