@@ -51,9 +51,13 @@ fn version_matches_pkg_config() {
         .args(["--modversion", "srt"])
         .output()
         .expect("pkg-config runs");
+    // Builds that found libsrt through SRT_LIB_DIR may have no srt.pc; in CI it must be there.
     if out.status.success() {
         let pc = String::from_utf8_lossy(&out.stdout).trim().to_string();
         assert_eq!(runtime, pc, "libsrt version differs from pkg-config's");
+    } else {
+        assert!(std::env::var("CI").is_err(), "pkg-config does not know srt");
+        eprintln!("skipping the pkg-config comparison: pkg-config does not know srt");
     }
 }
 
@@ -117,85 +121,113 @@ fn startup_cleanup_pairs() {
     assert_eq!(unsafe { srt_cleanup() }, 0);
 }
 
+/// A new socket (`srt_create_socket`).
+fn create() -> SRTSOCKET {
+    // SAFETY: srt_create_socket has no preconditions once srt_startup ran.
+    let s = unsafe { srt_create_socket() };
+    assert_ne!(s, SRT_INVALID_SOCK, "srt_create_socket: {}", last_error());
+    s
+}
+
+/// `srt_bind` to an IPv4 address.
+fn bind_v4(s: SRTSOCKET, addr: SocketAddrV4) {
+    let sin = sockaddr_v4(addr);
+    let len = size_of::<libc::sockaddr_in>() as c_int;
+    // SAFETY: sin is a live sockaddr_in of `len` bytes for the duration of the call.
+    let rc = unsafe { srt_bind(s, &sin as *const _ as *const libc::sockaddr, len) };
+    assert_eq!(rc, 0, "bind: {}", last_error());
+}
+
+/// `srt_connect` to an IPv4 address.
+fn connect_v4(s: SRTSOCKET, addr: SocketAddrV4) {
+    let sin = sockaddr_v4(addr);
+    let len = size_of::<libc::sockaddr_in>() as c_int;
+    // SAFETY: sin is a live sockaddr_in of `len` bytes for the duration of the call.
+    let rc = unsafe { srt_connect(s, &sin as *const _ as *const libc::sockaddr, len) };
+    assert_ne!(rc, SRT_ERROR, "connect: {}", last_error());
+}
+
+/// The port a socket is bound to (`srt_getsockname`).
+fn local_port(s: SRTSOCKET) -> u16 {
+    // SAFETY: sockaddr_in is plain old data; all-zero is a valid value.
+    let mut bound: libc::sockaddr_in = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_in>() as c_int;
+    // SAFETY: bound is a live sockaddr_in and len says its size; libsrt writes at most that.
+    let rc = unsafe { srt_getsockname(s, &mut bound as *mut _ as *mut libc::sockaddr, &mut len) };
+    assert_eq!(rc, 0, "getsockname: {}", last_error());
+    u16::from_be(bound.sin_port)
+}
+
+/// `srt_accept`, returning the new socket.
+fn accept(listener: SRTSOCKET) -> SRTSOCKET {
+    // SAFETY: sockaddr_storage is plain old data; all-zero is a valid value.
+    let mut peer: libc::sockaddr_storage = unsafe { zeroed() };
+    let mut len = size_of::<libc::sockaddr_storage>() as c_int;
+    // SAFETY: peer is a live sockaddr_storage and len says its size.
+    let conn = unsafe {
+        srt_accept(
+            listener,
+            &mut peer as *mut _ as *mut libc::sockaddr,
+            &mut len,
+        )
+    };
+    assert_ne!(conn, SRT_INVALID_SOCK, "accept: {}", last_error());
+    conn
+}
+
+/// `srt_sendmsg` of one whole message, no TTL, in order; returns libsrt's answer.
+fn sendmsg(s: SRTSOCKET, msg: &[u8]) -> c_int {
+    // SAFETY: msg is valid for reads of msg.len() bytes during the call.
+    unsafe { srt_sendmsg(s, msg.as_ptr() as *const c_char, msg.len() as c_int, -1, 1) }
+}
+
+/// `srt_recvmsg` into `buf`; returns libsrt's answer.
+fn recvmsg(s: SRTSOCKET, buf: &mut [u8]) -> c_int {
+    // SAFETY: buf is valid for writes of buf.len() bytes during the call.
+    unsafe { srt_recvmsg(s, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) }
+}
+
+/// `srt_close`.
+fn close(s: SRTSOCKET) {
+    // SAFETY: s is a socket this test created and closes once.
+    assert_eq!(unsafe { srt_close(s) }, 0, "close: {}", last_error());
+}
+
 #[test]
 fn raw_loopback_handshake_one_message_each_way() {
     startup();
-    // SAFETY (whole test): every pointer passed below points to a live local of the size given.
-    let listener = unsafe { srt_create_socket() };
-    assert_ne!(listener, SRT_INVALID_SOCK);
-    let sin = sockaddr_v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
-    let rc = unsafe {
-        srt_bind(
-            listener,
-            &sin as *const _ as *const libc::sockaddr,
-            size_of::<libc::sockaddr_in>() as c_int,
-        )
-    };
-    assert_eq!(rc, 0, "bind: {}", last_error());
-    assert_eq!(
-        unsafe { srt_listen(listener, 1) },
-        0,
-        "listen: {}",
-        last_error()
-    );
-    let mut bound: libc::sockaddr_in = unsafe { zeroed() };
-    let mut blen = size_of::<libc::sockaddr_in>() as c_int;
-    let rc = unsafe {
-        srt_getsockname(
-            listener,
-            &mut bound as *mut _ as *mut libc::sockaddr,
-            &mut blen,
-        )
-    };
-    assert_eq!(rc, 0);
-    let port = u16::from_be(bound.sin_port);
+    let listener = create();
+    bind_v4(listener, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0));
+    // SAFETY: listener is a bound socket this test owns.
+    let rc = unsafe { srt_listen(listener, 1) };
+    assert_eq!(rc, 0, "listen: {}", last_error());
+    let port = local_port(listener);
     assert_ne!(port, 0);
 
     let server = thread::spawn(move || {
-        let mut peer: libc::sockaddr_storage = unsafe { zeroed() };
-        let mut plen = size_of::<libc::sockaddr_storage>() as c_int;
-        let conn = unsafe {
-            srt_accept(
-                listener,
-                &mut peer as *mut _ as *mut libc::sockaddr,
-                &mut plen,
-            )
-        };
-        assert_ne!(conn, SRT_INVALID_SOCK, "accept: {}", last_error());
+        let conn = accept(listener);
         let mut buf = [0u8; 1500];
-        let n = unsafe { srt_recvmsg(conn, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
+        let n = recvmsg(conn, &mut buf);
         assert_eq!(n, 5, "recvmsg: {}", last_error());
         assert_eq!(&buf[..5], b"hello");
-        let n = unsafe { srt_sendmsg(conn, b"world!".as_ptr() as *const c_char, 6, -1, 1) };
-        assert_eq!(n, 6, "sendmsg: {}", last_error());
+        assert_eq!(sendmsg(conn, b"world!"), 6, "sendmsg: {}", last_error());
         // Wait for the caller to read before closing.
-        let n = unsafe { srt_recvmsg(conn, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
-        assert_eq!(n, 3);
-        unsafe {
-            srt_close(conn);
-            srt_close(listener);
-        }
+        assert_eq!(recvmsg(conn, &mut buf), 3);
+        assert_eq!(&buf[..3], b"bye");
+        close(conn);
+        close(listener);
     });
 
-    let caller = unsafe { srt_create_socket() };
-    let target = sockaddr_v4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
-    let rc = unsafe {
-        srt_connect(
-            caller,
-            &target as *const _ as *const libc::sockaddr,
-            size_of::<libc::sockaddr_in>() as c_int,
-        )
-    };
-    assert_ne!(rc, SRT_ERROR, "connect: {}", last_error());
+    let caller = create();
+    connect_v4(caller, SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+    // SAFETY: srt_getsockstate takes any socket id.
     assert_eq!(unsafe { srt_getsockstate(caller) }, SRTS_CONNECTED);
-    let n = unsafe { srt_sendmsg(caller, b"hello".as_ptr() as *const c_char, 5, -1, 1) };
-    assert_eq!(n, 5);
+    assert_eq!(sendmsg(caller, b"hello"), 5);
     let mut buf = [0u8; 1500];
-    let n = unsafe { srt_recvmsg(caller, buf.as_mut_ptr() as *mut c_char, buf.len() as c_int) };
+    let n = recvmsg(caller, &mut buf);
     assert_eq!(n, 6, "recvmsg: {}", last_error());
     assert_eq!(&buf[..6], b"world!");
-    let n = unsafe { srt_sendmsg(caller, b"bye".as_ptr() as *const c_char, 3, -1, 1) };
-    assert_eq!(n, 3);
+    assert_eq!(sendmsg(caller, b"bye"), 3);
     server.join().expect("server thread");
-    unsafe { srt_close(caller) };
+    close(caller);
 }
