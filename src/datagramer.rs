@@ -204,13 +204,7 @@ impl DatagramerBuilder {
         }
         url = url.with("transtype", "live")?;
         if let Some(t) = self.timeout {
-            if t.is_zero() {
-                return Err(Error::invalid_argument(
-                    "Datagramer::timeout",
-                    "a zero timeout is not allowed",
-                ));
-            }
-            let ms = t.as_millis().clamp(1, i32::MAX as u128);
+            let ms = crate::socket::timeout_ms("Datagramer::timeout", Some(t))?;
             url = url.with("timeout", ms)?;
         }
         let mut d = Datagramer {
@@ -521,13 +515,11 @@ fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
     let mut epoll = Epoll::new()?;
     epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
     if epoll.uwait(Some(t))?.is_empty() {
-        return Err(Error::Srt(SrtError {
-            call: "srt_accept",
-            code: ErrorCode::Timeout.raw(),
-            errno: 0,
-            message: Some(format!("no caller connected to {} within {t:?}", peer(url))),
-            reject: None,
-        }));
+        return Err(Error::Srt(SrtError::new(
+            "srt_accept",
+            ErrorCode::Timeout,
+            format!("no caller connected to {} within {t:?}", peer(url)),
+        )));
     }
     let (sock, _peer) = listener.accept()?;
     Ok(sock)

@@ -25,7 +25,7 @@ use std::os::raw::c_int;
 use std::os::unix::io::RawFd;
 use std::time::Duration;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::socket::{check, startup, SrtSocket};
 use crate::sys;
 
@@ -350,13 +350,10 @@ impl Epoll {
             )
         };
         if rc < 0 {
-            // SAFETY: reads this thread's error code; a null errno pointer is allowed.
-            let code = unsafe { sys::srt_getlasterror(std::ptr::null_mut()) };
-            if code == ErrorCode::Timeout.raw() {
-                // A timeout is not an error here; checked before building an Error so that an
-                // idle wait allocates nothing either.
-                // SAFETY: clears this thread's error state; no preconditions.
-                unsafe { sys::srt_clearlasterror() };
+            // A timeout is not an error here. SrtError::last copies no text (the message is
+            // made only when asked for), so an idle wait allocates nothing.
+            let e = SrtError::last("srt_epoll_wait", None);
+            if e.code() == ErrorCode::Timeout {
                 return Ok(Ready {
                     readable: &[],
                     writable: &[],
@@ -364,7 +361,7 @@ impl Epoll {
                     sys_writable: &[],
                 });
             }
-            return Err(Error::last("srt_epoll_wait", None));
+            return Err(Error::Srt(e));
         }
         let take = |n: c_int, cap: usize| (n.max(0) as usize).min(cap);
         let (rn, wn) = (take(rn, self.read.len()), take(wn, self.write.len()));

@@ -356,6 +356,18 @@ impl Error {
 }
 
 impl SrtError {
+    /// An error with a libsrt code that srtfu detected itself (no libsrt call failed), with
+    /// srtfu's wording.
+    pub(crate) fn new(call: &'static str, code: ErrorCode, message: String) -> SrtError {
+        SrtError {
+            call,
+            code: code.raw(),
+            errno: 0,
+            message: Some(message),
+            reject: None,
+        }
+    }
+
     pub(crate) fn last(call: &'static str, sock: Option<sys::SRTSOCKET>) -> SrtError {
         let mut errno: libc::c_int = 0;
         // SAFETY: srt_getlasterror reads libsrt's thread-local state and writes the errno

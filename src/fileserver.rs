@@ -16,7 +16,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
-use std::mem::ManuallyDrop;
 use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -29,53 +28,20 @@ use crate::error::{Error, Result};
 use crate::fetch::{parse_file_request_streamid, recv_exact, send_all, MAX_NAME_LEN};
 use crate::options::{SockStatus, SRTO_SNDDATA};
 use crate::socket::SrtSocket;
-use crate::sys;
 use crate::url::{Mode, SrtUrl};
 
 /// Bytes read from the file and handed to each `srt_send` (1 MiB).
 pub const SEND_CHUNK_SIZE: usize = 1 << 20;
 
-/// A socket that several threads use and any of them may close first: the one `srt_close`
-/// happens exactly once, on [`close`](Shared::close) or when the last user drops it.
-struct Shared {
-    sock: ManuallyDrop<SrtSocket>,
-    closed: AtomicBool,
-}
-
-impl Shared {
-    fn new(sock: SrtSocket) -> Arc<Shared> {
-        Arc::new(Shared {
-            sock: ManuallyDrop::new(sock),
-            closed: AtomicBool::new(false),
-        })
-    }
-
-    /// `srt_close`, once. Other threads blocked in a call on the socket return with an error;
-    /// later calls fail with `SRT_EINVSOCK` (libsrt does not reuse socket ids soon).
-    fn close(&self) {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            // SAFETY: the id belongs to this Shared; the flag makes this the only srt_close,
-            // and the ManuallyDrop keeps SrtSocket's Drop from closing it again.
-            unsafe { sys::srt_close(self.sock.id()) };
-        }
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        self.close();
-        // SAFETY: `sock` is not used again; taking it lets its other fields (the URL) drop,
-        // while into_raw skips SrtSocket's own srt_close, already done above.
-        let sock = unsafe { ManuallyDrop::take(&mut self.sock) };
-        let _ = sock.into_raw();
-    }
-}
+// Sockets several threads use are `Arc<SrtSocket>`: whichever thread closes first calls
+// `SrtSocket::close_ref`, which makes the one `srt_close` happen exactly once (or `Drop`
+// does, when the last user lets go).
 
 /// State shared by the accept thread, the client threads and the handles.
 struct State {
     root: PathBuf,
     stopping: AtomicBool,
-    clients: Mutex<Vec<(u64, Arc<Shared>)>>,
+    clients: Mutex<Vec<(u64, Arc<SrtSocket>)>>,
     freed: Condvar,
     next_id: AtomicU64,
     max_clients: usize,
@@ -103,14 +69,14 @@ struct State {
 /// # Ok::<(), srtfu::Error>(())
 /// ```
 pub struct FileServer {
-    listener: Arc<Shared>,
+    listener: Arc<SrtSocket>,
     state: Arc<State>,
 }
 
 impl std::fmt::Debug for FileServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FileServer")
-            .field("listener", &*self.listener.sock)
+            .field("listener", &*self.listener)
             .field("root", &self.state.root)
             .finish()
     }
@@ -144,7 +110,7 @@ impl FileServer {
         sock.bind(url.local_addr()?)?;
         sock.listen(64)?;
         Ok(FileServer {
-            listener: Shared::new(sock),
+            listener: Arc::new(sock),
             state: Arc::new(State {
                 root: canon,
                 stopping: AtomicBool::new(false),
@@ -188,7 +154,7 @@ impl FileServer {
     /// # Errors
     /// As [`SrtSocket::getsockname`].
     pub fn local_addr(&self) -> Result<SocketAddr> {
-        self.listener.sock.getsockname()
+        self.listener.getsockname()
     }
 
     /// The canonical root directory files are served from.
@@ -269,7 +235,7 @@ fn listener_url(url: &str) -> Result<SrtUrl> {
 /// like [`stop`](Self::stop).
 pub struct ServerHandle {
     addr: SocketAddr,
-    listener: Arc<Shared>,
+    listener: Arc<SrtSocket>,
     state: Arc<State>,
     thread: Option<JoinHandle<Result<()>>>,
 }
@@ -317,14 +283,14 @@ impl ServerHandle {
             Err(_) => Vec::new(),
         };
         for c in clients {
-            c.close();
+            let _ = c.close_ref();
         }
         res
     }
 
     fn stop_accepting(&mut self) -> Result<()> {
         self.state.stopping.store(true, Ordering::Release);
-        self.listener.close();
+        let _ = self.listener.close_ref();
         self.state.freed.notify_all();
         match self.thread.take() {
             Some(t) => t.join().unwrap_or_else(|_| {
@@ -344,7 +310,7 @@ impl Drop for ServerHandle {
     }
 }
 
-fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
+fn accept_loop(listener: &Arc<SrtSocket>, state: &Arc<State>) -> Result<()> {
     loop {
         // Wait for a free slot before taking the next caller.
         {
@@ -356,7 +322,7 @@ fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
         if state.stopping.load(Ordering::Acquire) {
             return Ok(());
         }
-        let (sock, peer) = match listener.sock.accept() {
+        let (sock, peer) = match listener.accept() {
             Ok(x) => x,
             Err(_) if state.stopping.load(Ordering::Acquire) => return Ok(()),
             Err(e) => {
@@ -371,7 +337,7 @@ fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
             log::warn!("file server: cannot turn SRTO_LINGER off for {peer}: {e}");
         }
         let id = state.next_id.fetch_add(1, Ordering::Relaxed);
-        let conn = Shared::new(sock);
+        let conn = Arc::new(sock);
         state
             .clients
             .lock()
@@ -382,7 +348,7 @@ fn accept_loop(listener: &Arc<Shared>, state: &Arc<State>) -> Result<()> {
             .name(format!("srtfu-fileserver-{id}"))
             .spawn(move || {
                 serve_client(&conn, peer, &st);
-                conn.close();
+                let _ = conn.close_ref();
                 let mut clients = st.clients.lock().unwrap_or_else(|e| e.into_inner());
                 clients.retain(|(i, _)| *i != id);
                 st.freed.notify_all();
@@ -415,8 +381,8 @@ impl std::fmt::Display for Refusal {
 }
 
 /// Handles one client: request, answer, data, drain. Errors are logged, never returned.
-fn serve_client(conn: &Shared, peer: SocketAddr, state: &State) {
-    let sock = &*conn.sock;
+fn serve_client(conn: &SrtSocket, peer: SocketAddr, state: &State) {
+    let sock = conn;
     let name = match read_request(sock, state) {
         Ok(n) => n,
         Err(e) => {

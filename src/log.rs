@@ -56,6 +56,10 @@ fn level_of(syslog: c_int) -> log::Level {
     }
 }
 
+/// A C string from libsrt as text (empty for null).
+///
+/// # Safety
+/// `p` must be null or point to a NUL-terminated string that stays valid for `'a`.
 unsafe fn text<'a>(p: *const c_char) -> std::borrow::Cow<'a, str> {
     if p.is_null() {
         "".into()
@@ -65,6 +69,11 @@ unsafe fn text<'a>(p: *const c_char) -> std::borrow::Cow<'a, str> {
     }
 }
 
+/// The log handler libsrt calls (`SRT_LOG_HANDLER_FN`); it never unwinds.
+///
+/// # Safety
+/// `file`, `area` and `message` must be null or NUL-terminated strings valid for the
+/// duration of the call, as libsrt passes them.
 unsafe extern "C" fn handler(
     _opaque: *mut c_void,
     level: c_int,

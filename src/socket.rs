@@ -85,7 +85,7 @@ fn len_arg(call: &'static str, len: usize) -> Result<c_int> {
     })
 }
 
-fn timeout_ms(call: &'static str, t: Option<Duration>) -> Result<i32> {
+pub(crate) fn timeout_ms(call: &'static str, t: Option<Duration>) -> Result<i32> {
     match t {
         None => Ok(-1),
         Some(d) if d.is_zero() => Err(Error::invalid_argument(
