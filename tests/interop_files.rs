@@ -143,7 +143,7 @@ fn rust_client_fetches_from_the_c_server() {
 
 /// Records whether srt_sendfile moves a 10 MB file over loopback on this libsrt.
 ///
-/// libsrt 1.5.1 stalls after ~2.5 MB (DESIGN.md, "Findings"), which is why the file server
+/// libsrt 1.5.1 stalls after ~2.5 MB (the project's shared/DESIGN.md, "Findings"; README, "libsrt 1.5.1 behaviour"), which is why the file server
 /// sends with srt_send. The test is written to notice a change either way: on 1.5.1 it
 /// asserts the stall (so if it stops reproducing here, the test fails and the finding must be
 /// revisited); on any other version it prints what happened and asserts only that every byte
@@ -224,7 +224,7 @@ fn srt_sendfile_on_this_libsrt() {
     if version == (1, 5, 1) {
         assert!(
             !complete,
-            "srt_sendfile moved all 10 MB on libsrt 1.5.1: the stall in DESIGN.md did not \
+            "srt_sendfile moved all 10 MB on libsrt 1.5.1: the stall in shared/DESIGN.md did not \
              reproduce; revisit the finding (and maybe let FileServer use sendfile)"
         );
     }
