@@ -36,6 +36,11 @@ fn lossy_fetch(p: f64, size: usize) {
     );
     assert_eq!(summary.bytes, size as u64);
     assert!(std::fs::read(&local).unwrap() == data, "content differs");
+    // The link really was lossy: otherwise this would prove nothing about loss.
+    let (c2s, s2c) = proxy.counters();
+    let lost = c2s.lost.load(std::sync::atomic::Ordering::Relaxed)
+        + s2c.lost.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(lost > 0, "the proxy dropped nothing: {}", proxy.report());
     server.stop().unwrap();
 }
 
