@@ -431,6 +431,12 @@ fn srtscte35_through_srt_live_transmit_prints_every_cue() {
     for (line, cue) in side.lines().zip(&cues) {
         assert!(line.ends_with(cue), "{line} vs {cue}");
     }
+    // What it prints: one line per cue, in order, each carrying that cue.
+    let printed: Vec<&str> = text.lines().filter(|l| l.starts_with("pts=")).collect();
+    assert_eq!(printed.len(), cues.len(), "{text}");
+    for (line, cue) in printed.iter().zip(&cues) {
+        assert!(line.contains(&format!("cue={cue}")), "{line} vs {cue}");
+    }
 }
 
 #[test]

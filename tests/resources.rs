@@ -179,6 +179,15 @@ fn fds_down_to(target: usize, max: Duration) -> usize {
 
 /// Create/connect/close cycles against one listener: descriptors, RSS and libsrt's sockets
 /// do not grow. 2000 cycles by default, 10 000 with SRTFU_SOAK=1.
+/// How much RSS may stay after the cycles, once libsrt's collector ran and malloc_trim
+/// returned what it can. Leaking one socket's buffers per cycle (libsrt holds ~0.8 MiB per
+/// connection) would leave over 1.5 GB after 2000 cycles, so 64 MB still catches any
+/// per-cycle leak of 32 KiB or more. What remains in a clean run is glibc's per-thread arena
+/// fragmentation after a ~1–2.5 GB peak: measured 0–40 MB, varying from run to run (a 16 MB
+/// bound failed one CI dry run at +38 MB that did not shrink in 30 s). The exact check is the
+/// libsrt socket table below: no socket of the loop is left.
+const RSS_SLACK_KB: u64 = 64 * 1024;
+
 #[test]
 fn create_connect_close_cycles_do_not_leak() {
     // File descriptors and RSS are per process: run the body alone in a child process so
@@ -268,7 +277,7 @@ fn create_connect_close_cycles_do_not_leak() {
     // to 30 s to come back under the bound, then judge.
     let settle = Instant::now();
     let mut rss1 = trimmed_rss_kb();
-    while rss1 > rss0 + 16 * 1024 && settle.elapsed() < Duration::from_secs(30) {
+    while rss1 > rss0 + RSS_SLACK_KB && settle.elapsed() < Duration::from_secs(30) {
         thread::sleep(Duration::from_millis(500));
         rss1 = trimmed_rss_kb();
     }
@@ -289,8 +298,9 @@ fn create_connect_close_cycles_do_not_leak() {
     assert!(failures.iter().all(|(_, code)| code.is_some()));
     assert!(fd1 <= fd0 + 4, "file descriptors grew: {fd0} -> {fd1}");
     assert!(
-        rss1 <= rss0 + 16 * 1024,
-        "RSS grew by more than 16 MB: {rss0} -> {rss1} kB"
+        rss1 <= rss0 + RSS_SLACK_KB,
+        "RSS grew by more than {} MB: {rss0} -> {rss1} kB",
+        RSS_SLACK_KB / 1024
     );
     // Every socket created in the loop is gone from libsrt's table.
     let alive = ids

@@ -299,9 +299,15 @@ fn connect_bind_uses_the_source_address() {
     let (l, addr) = support::listener(TransType::Live);
     let t = thread::spawn(move || l.accept().expect("accept"));
     let c = SrtSocket::new_raw().unwrap();
-    c.connect_bind("127.0.0.1:0", addr).unwrap();
+    // A port chosen here (free a moment ago), so the listener seeing it proves the bind.
+    let source = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    c.connect_bind(source, addr).unwrap();
     let (s, peer) = t.join().unwrap();
-    assert_eq!(peer, c.getsockname().unwrap());
+    assert_eq!(peer, source, "the listener sees the chosen source address");
+    assert_eq!(c.getsockname().unwrap(), source);
     exchange(&c, &s, b"bound");
 }
 
