@@ -37,7 +37,10 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let text = String::from_utf8_lossy(&MESSAGE[..MESSAGE.len() - 1]);
     println!("srt startup");
-    srtfu::startup();
+    if let Err(e) = srtfu::startup() {
+        eprintln!("srt_startup: {e}");
+        return ExitCode::FAILURE;
+    }
 
     println!("srt socket");
     let ss = match SrtSocket::new_raw() {

@@ -32,7 +32,10 @@ fn step(text: &str) {
 fn main() -> ExitCode {
     let args = Args::parse();
     step("srt startup");
-    srtfu::startup();
+    if let Err(e) = srtfu::startup() {
+        eprintln!("srt_startup: {e}");
+        return ExitCode::FAILURE;
+    }
 
     step("srt socket");
     let ss = match SrtSocket::new_raw() {

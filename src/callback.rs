@@ -152,7 +152,7 @@ unsafe extern "C" fn listen_trampoline(
         };
         // SAFETY: ns is the pending socket libsrt owns; ManuallyDrop keeps us from closing
         // it, and the borrow handed out ends with this call.
-        let sock = ManuallyDrop::new(unsafe { SrtSocket::from_raw(ns) });
+        let sock = ManuallyDrop::new(unsafe { SrtSocket::view(ns) });
         let caller = IncomingCaller {
             socket: &sock,
             peer,

@@ -168,10 +168,11 @@ impl Epoll {
     /// # Errors
     /// When libsrt cannot create one (resources).
     pub fn create() -> Result<Epoll> {
-        startup();
+        startup()?;
         // SAFETY: srt_startup has run; srt_epoll_create has no other preconditions.
         let id = unsafe { sys::srt_epoll_create() };
         let id = check(id, "srt_epoll_create", None)?;
+        crate::socket::live_inc();
         let empty = EpollEvent(sys::SRT_EPOLL_EVENT::default());
         Ok(Epoll {
             id,
@@ -455,6 +456,7 @@ impl Drop for Epoll {
                 Error::last("srt_epoll_release", None)
             );
         }
+        crate::socket::live_dec();
     }
 }
 

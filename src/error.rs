@@ -274,6 +274,31 @@ pub enum Error {
         /// The panic message.
         message: String,
     },
+    /// The libsrt the program runs with is not the one srtfu's bindings were generated from.
+    /// Struct layouts (statistics, message control, socket options) differ between libsrt
+    /// releases, so srtfu refuses to make any socket rather than read memory wrongly.
+    #[error(
+        "libsrt mismatch: srtfu was built against the libsrt {built} headers but runs with \
+         libsrt {running}; their struct layouts may differ, so srtfu refuses to use it. Run \
+         with the library that was built against (LD_LIBRARY_PATH=<its lib directory>), link a \
+         source-built libsrt statically (SRT_STATIC=1), or rebuild against the running one \
+         (cargo clean -p srtfu-sys, then build with PKG_CONFIG_PATH or SRT_LIB_DIR + \
+         SRT_INCLUDE_DIR pointing at it)"
+    )]
+    LibsrtMismatch {
+        /// The version of the headers the bindings were generated from.
+        built: String,
+        /// The version `srt_getversion` reports at run time.
+        running: String,
+    },
+    /// A call that needs libsrt idle was refused because srtfu objects still use it.
+    #[error("{call}: refused while {live} srtfu socket(s) or epoll(s) still use libsrt")]
+    InUse {
+        /// The refused call.
+        call: &'static str,
+        /// How many srtfu sockets and epolls were alive.
+        live: usize,
+    },
     /// An I/O error outside libsrt (files, name resolution).
     #[error("{context}: {source}")]
     Io {
@@ -418,7 +443,8 @@ impl From<Error> for io::Error {
             | Error::InvalidArgument { .. } => K::InvalidInput,
             Error::RemoteNotFound { .. } => K::NotFound,
             Error::Incomplete { .. } => K::UnexpectedEof,
-            Error::CallbackPanicked { .. } => K::Other,
+            Error::CallbackPanicked { .. } | Error::LibsrtMismatch { .. } => K::Other,
+            Error::InUse { .. } => K::Other,
             Error::Srt(s) => match s.code() {
                 ErrorCode::AsyncRecv | ErrorCode::AsyncSend | ErrorCode::AsyncFail => K::WouldBlock,
                 ErrorCode::Timeout => K::TimedOut,

@@ -17,7 +17,9 @@ static INSTALL: Once = Once::new();
 /// libsrt's level from `log::max_level()`. Safe to call more than once.
 pub fn install() {
     INSTALL.call_once(|| {
-        crate::startup();
+        // The handler is libsrt's global state; it needs no socket, and a version mismatch is
+        // reported by the first socket.
+        let _ = crate::startup();
         // SAFETY: the handler is a plain extern "C" fn that never unwinds (it catches panics);
         // a null opaque pointer is passed back to it and not used.
         unsafe { sys::srt_setloghandler(std::ptr::null_mut(), Some(handler)) };

@@ -6,8 +6,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::raw::{c_char, c_int, c_void};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::addr::RawAddr;
@@ -20,36 +20,92 @@ use crate::reject::RejectReason;
 use crate::stats::Stats;
 use crate::sys;
 
-static STARTUP: Once = Once::new();
+/// Whether srtfu's `srt_startup` is in effect (a [`cleanup`] ends it; the next socket starts
+/// libsrt again), and the result of the version check, made once.
+static STARTED: Mutex<bool> = Mutex::new(false);
+static VERSION_CHECK: OnceLock<std::result::Result<(), (String, String)>> = OnceLock::new();
+/// srtfu sockets and epolls alive now; [`cleanup`] refuses while any is.
+static LIVE: AtomicUsize = AtomicUsize::new(0);
 
-/// Runs `srt_startup` once per process, before the first socket. srtfu never calls
-/// `srt_cleanup` implicitly (see [`cleanup`]).
+pub(crate) fn live_inc() {
+    LIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+pub(crate) fn live_dec() {
+    LIVE.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Checks that the libsrt running is the one the bindings were generated from, then runs
+/// `srt_startup` unless srtfu's startup is already in effect. Every constructor of a socket
+/// or epoll calls it; calling it yourself is only needed before using srt-sys directly.
 ///
-/// Code that also calls `srt_startup` through srt-sys must match each of its calls with an
-/// `srt_cleanup`: libsrt counts startups, and at process exit its static destructor stops
-/// libsrt's threads only when the count is back to one (a test binary that left it higher
-/// crashed at exit once here).
-pub fn startup() {
-    STARTUP.call_once(|| {
-        // SAFETY: srt_startup has no preconditions; the Once runs it a single time.
+/// # Errors
+/// [`Error::LibsrtMismatch`] when `srt_getversion` differs from the version of the headers
+/// srt-sys was built from (major.minor.patch): struct layouts differ between releases, so
+/// using the library would not be memory-safe. An error from `srt_startup` itself.
+///
+/// libsrt's own counting of `srt_startup` differs by version: up to 1.5.3 each call counts
+/// and `srt_cleanup` ends libsrt only when the count is back to zero; since 1.5.4 a second
+/// `srt_startup` is not counted (1.5.5 returns 0 for it) and one `srt_cleanup` ends libsrt for
+/// every user in the process. srtfu calls `srt_startup` once while in effect, and [`cleanup`]
+/// refuses while srtfu objects live. Code that also calls `srt_startup`/`srt_cleanup` through
+/// srt-sys must match each call (up to 1.5.3, at process exit libsrt's static destructor stops
+/// its threads only when the count is back to one) and, on 1.5.4+, must not call
+/// `srt_cleanup` while srtfu still uses libsrt.
+pub fn startup() -> Result<()> {
+    check_version()?;
+    let mut started = STARTED.lock().unwrap_or_else(|p| p.into_inner());
+    if !*started {
+        // SAFETY: srt_startup has no preconditions; the mutex makes srtfu call it once while
+        // its startup is in effect.
         let rc = unsafe { sys::srt_startup() };
-        if rc < 0 {
-            log::error!("srt_startup failed: {}", Error::last("srt_startup", None));
-        }
-    });
+        check(rc, "srt_startup", None)?;
+        *started = true;
+    }
+    Ok(())
+}
+
+fn check_version() -> Result<()> {
+    VERSION_CHECK
+        .get_or_init(|| {
+            let (a, b, c) = version();
+            let running = format!("{a}.{b}.{c}");
+            if running == sys::SRT_VERSION_BUILT {
+                Ok(())
+            } else {
+                Err((sys::SRT_VERSION_BUILT.to_string(), running))
+            }
+        })
+        .clone()
+        .map_err(|(built, running)| Error::LibsrtMismatch { built, running })
 }
 
 /// Calls `srt_cleanup`: stops libsrt's threads and frees its global state.
 ///
 /// srtfu never does this by itself. Call it at the very end of a program that wants a clean
-/// shutdown (for leak checkers); no socket may be used afterwards.
+/// shutdown (for leak checkers). It ends only the startup srtfu made: when srtfu has not
+/// started libsrt (or already cleaned up), it does nothing. A socket made afterwards starts
+/// libsrt again.
 ///
 /// # Errors
-/// Whatever libsrt reports.
+/// [`Error::InUse`] while any srtfu socket or epoll is alive (libsrt 1.5.4+ does not count
+/// startups, so a cleanup then would pull libsrt down under them); whatever libsrt reports.
 pub fn cleanup() -> Result<()> {
-    // SAFETY: srt_cleanup has no preconditions; later libsrt calls would fail, not crash, and
-    // srtfu never calls srt_startup again after its Once ran, which the doc forbids.
+    let mut started = STARTED.lock().unwrap_or_else(|p| p.into_inner());
+    let live = LIVE.load(Ordering::Acquire);
+    if live > 0 {
+        return Err(Error::InUse {
+            call: "srt_cleanup",
+            live,
+        });
+    }
+    if !*started {
+        return Ok(());
+    }
+    // SAFETY: srtfu's own startup is in effect and no srtfu socket or epoll is alive; the
+    // mutex keeps a concurrent startup out until the flag is updated.
     let rc = unsafe { sys::srt_cleanup() };
+    *started = false;
     check(rc, "srt_cleanup", None).map(drop)
 }
 
@@ -199,12 +255,13 @@ impl SrtSocket {
     /// # Errors
     /// When libsrt cannot create a socket (resources).
     pub fn new_raw() -> Result<SrtSocket> {
-        startup();
+        startup()?;
         // SAFETY: srt_startup has run; srt_create_socket has no other preconditions.
         let id = unsafe { sys::srt_create_socket() };
         if id == sys::SRT_INVALID_SOCK {
             return Err(Error::last("srt_create_socket", None));
         }
+        live_inc();
         Ok(SrtSocket {
             id,
             closed: AtomicBool::new(false),
@@ -264,6 +321,18 @@ impl SrtSocket {
     /// # Safety
     /// `id` must be a valid socket that nothing else closes.
     pub unsafe fn from_raw(id: sys::SRTSOCKET) -> SrtSocket {
+        live_inc();
+        // SAFETY: the caller's contract; the socket is counted as alive, as Drop expects.
+        unsafe { SrtSocket::view(id) }
+    }
+
+    /// A socket value for an id that something else owns (libsrt, in a callback), not counted
+    /// among the live sockets.
+    ///
+    /// # Safety
+    /// `id` must be valid for as long as the value is used, and the value must never be
+    /// dropped (wrap it in `ManuallyDrop`): dropping it would close the id and miscount.
+    pub(crate) unsafe fn view(id: sys::SRTSOCKET) -> SrtSocket {
         SrtSocket {
             id,
             closed: AtomicBool::new(false),
@@ -287,6 +356,7 @@ impl SrtSocket {
         std::mem::forget(std::mem::take(&mut this.keepalive));
         // SAFETY: `this` is never used or dropped again; the url is moved out once.
         drop(unsafe { std::ptr::read(&this.url) });
+        live_dec();
         this.id
     }
 
@@ -1016,6 +1086,7 @@ impl Drop for SrtSocket {
             // socket is harmless in libsrt.
             unsafe { sys::srt_close(self.id) };
         }
+        live_dec();
     }
 }
 

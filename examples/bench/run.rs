@@ -218,7 +218,7 @@ mod raw {
     }
 
     pub fn socket() -> Result<Sock, String> {
-        srtfu::startup();
+        srtfu::startup().map_err(|e| e.to_string())?;
         // SAFETY: srt_startup ran (srtfu::startup); no other precondition.
         let s = unsafe { sys::srt_create_socket() };
         if s == sys::SRT_INVALID_SOCK {

@@ -16,7 +16,7 @@ fn build_script() -> PathBuf {
     let mut scripts: Vec<PathBuf> = std::fs::read_dir(&build_dir)
         .expect("target/<profile>/build exists")
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().starts_with("srt-sys-"))
+        .filter(|e| e.file_name().to_string_lossy().starts_with("srtfu-sys-"))
         .map(|e| e.path().join("build-script-build"))
         .filter(|p| p.is_file())
         .collect();

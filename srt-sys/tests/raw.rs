@@ -1,6 +1,6 @@
 //! The generated bindings are usable, not only compiled: these tests call libsrt for real.
 
-use srt_sys::*;
+use srtfu_sys::*;
 use std::ffi::CStr;
 use std::mem::{size_of, zeroed};
 use std::net::{Ipv4Addr, SocketAddrV4};
