@@ -57,10 +57,12 @@ fn main() {
     println!("cargo:rustc-env=SRTFU_SRT_INCLUDE={include}");
     println!("cargo:rustc-env=SRTFU_SRT_DEFINES={defines}");
     if let Ok(dir) = std::env::var("DEP_SRT_LIB_DIR") {
-        let system = ["/lib", "/usr/lib", "/lib64", "/usr/lib64"].iter().any(|d| {
-            let p = std::path::Path::new(&dir);
-            p == std::path::Path::new(d) || p.parent() == Some(std::path::Path::new(d))
-        });
+        let system = ["/lib", "/usr/lib", "/lib64", "/usr/lib64"]
+            .iter()
+            .any(|d| {
+                let p = std::path::Path::new(&dir);
+                p == std::path::Path::new(d) || p.parent() == Some(std::path::Path::new(d))
+            });
         if !dir.is_empty() && !system && std::env::var_os("SRT_STATIC").is_none() {
             for kind in ["tests", "examples", "benches"] {
                 println!("cargo:rustc-link-arg-{kind}=-Wl,-rpath,{dir}");

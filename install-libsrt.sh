@@ -131,7 +131,7 @@ install_pkg_add() {
 # The packages a cmake build of libsrt needs, per package manager.
 install_build_deps() {
     if have apt-get && have dpkg-query; then
-        deps="cmake g++ make libssl-dev tclsh pkg-config"
+        deps="cmake g++ make libssl-dev tcl pkg-config"
         missing=""
         for p in $deps; do
             dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

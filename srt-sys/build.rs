@@ -132,7 +132,9 @@ fn check_override_dirs(lib: &Path, inc: &Path, statik: bool) {
             dir.filter_map(|e| e.ok()).any(|e| {
                 let name = e.file_name();
                 let name = name.to_string_lossy();
-                names.iter().any(|n| name == *n || name.starts_with(&format!("{n}.")))
+                names
+                    .iter()
+                    .any(|n| name == *n || name.starts_with(&format!("{n}.")))
             })
         })
         .unwrap_or(false);
