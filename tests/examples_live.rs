@@ -65,8 +65,12 @@ fn quickstart_verifies_the_stream_and_reports_stats() {
 /// Sends `count` payloads of 1316 bytes (with their index) to `port` as a caller.
 fn send_payloads(port: u16, count: u32) -> thread::JoinHandle<Vec<u8>> {
     thread::spawn(move || {
-        let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=10&conntimeo=500"))
-            .expect("connect to the example");
+        // A latency of 1 s: on a loaded 2-core machine 120 ms is not always enough for a
+        // retransmission, and libsrt drops what is too late in live mode.
+        let s = SrtSocket::open(&format!(
+            "srt://127.0.0.1:{port}?retries=10&conntimeo=500&latency=1000"
+        ))
+        .expect("connect to the example");
         thread::sleep(Duration::from_millis(50));
         let mut all = Vec::new();
         for i in 0..count {

@@ -323,11 +323,18 @@ fn streamid_tricks_do_not_pass_the_callback() {
     assert!(l.accept().is_err(), "a trick got a connection accepted");
     let seen = seen.lock().unwrap();
     eprintln!("callback saw: {seen:?}");
-    // A stream id starting with NUL never leaves the caller: libsrt 1.5.1 fails to build
-    // the handshake ("createSrtHandshake failed - REJECTING") and the connect is rejected
-    // locally with SRT_REJ_UNKNOWN. Every other trick reached the callback and was refused.
-    assert_eq!(unseen, ["leading NUL"]);
-    assert_eq!(seen.len(), tricks.len() - 1);
+    // A stream id starting with NUL: up to libsrt 1.5.3 it never leaves the caller (libsrt
+    // fails to build the handshake, "createSrtHandshake failed - REJECTING", and the connect
+    // is rejected locally with SRT_REJ_UNKNOWN); since 1.5.4 it is sent and the callback
+    // sees it as "" (a C string cut at the NUL), and refuses it. Every other trick reached
+    // the callback and was refused.
+    let expect_unseen: &[&str] = if srtfu::version() >= (1, 5, 4) {
+        &[]
+    } else {
+        &["leading NUL"]
+    };
+    assert_eq!(unseen, expect_unseen, "libsrt {:?}", srtfu::version());
+    assert_eq!(seen.len(), tricks.len() - expect_unseen.len());
     assert!(seen.iter().all(|s| s != ALLOWED));
     // Over 512 bytes libsrt refuses the option on the caller's side: nothing is sent.
     let mut too_long = ALLOWED.as_bytes().to_vec();
@@ -356,7 +363,9 @@ fn a_nul_byte_hides_nothing_from_the_application() {
         "NUL trick: callback saw {seen:?}; connect {:?}",
         res.as_ref().err()
     );
-    res.expect("libsrt admits the id cut off at the NUL");
+    // The caller stays open until the listener has accepted (a closed caller's pending
+    // connection may be gone before accept, as on libsrt 1.5.5).
+    let _caller = res.expect("libsrt admits the id cut off at the NUL");
     assert_eq!(seen, [ALLOWED], "the callback sees the part before the NUL");
     thread::sleep(Duration::from_millis(50));
     let (s, _) = l.accept().expect("accepted");

@@ -106,19 +106,54 @@ fn socket_option_round_trip_and_close() {
     );
 }
 
+/// libsrt's counting of srt_startup, per version, seen in a child process (an uncounted
+/// startup followed by srt_cleanup would pull libsrt down under this binary's other tests):
+/// after startup, a socket, a second startup and one cleanup, is the socket still there?
+/// - up to 1.5.3: the second startup returns 1 and is counted; the socket survives;
+/// - 1.5.4: it returns 1 but is not counted (libsrt was already running): the cleanup
+///   ends libsrt and closes the socket;
+/// - 1.5.5: it is counted again, and returns 0.
 #[test]
 fn startup_cleanup_pairs() {
-    // An extra srt_startup is matched by one srt_cleanup; the first startup keeps libsrt alive
-    // for the other tests running in this process.
-    startup();
-    // SAFETY: srt_startup may be called again; libsrt counts the calls.
-    let rc = unsafe { srt_startup() };
-    assert_eq!(
-        rc, 1,
-        "a second srt_startup reports that libsrt was already started"
+    const CHILD: &str = "SRTFU_SYS_STARTUP_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        // SAFETY: srt_startup has no preconditions.
+        let first = unsafe { srt_startup() };
+        let s = create();
+        // SAFETY: srt_startup may be called again.
+        let second = unsafe { srt_startup() };
+        // SAFETY: balances the second startup; the first keeps libsrt up if it was counted.
+        let cleanup = unsafe { srt_cleanup() };
+        // SAFETY: srt_getsockstate accepts any id.
+        let state = unsafe { srt_getsockstate(s) };
+        println!("CHILD first={first} second={second} cleanup={cleanup} state={state}");
+        return;
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "startup_cleanup_pairs", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .expect("run the test binary again");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "child failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    // SAFETY: balanced by the extra startup above.
-    assert_eq!(unsafe { srt_cleanup() }, 0);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("CHILD "))
+        .unwrap_or_else(|| panic!("no result line:\n{stdout}"));
+    // SAFETY: srt_getversion has no preconditions.
+    let v = unsafe { srt_getversion() };
+    let alive = format!("state={}", SRTS_INIT);
+    let gone = format!("state={}", SRTS_NONEXIST);
+    let expected = match (v >> 8, v & 0xff) {
+        (0x105, 0..=3) => format!("CHILD first=0 second=1 cleanup=0 {alive}"),
+        (0x105, 4) => format!("CHILD first=0 second=1 cleanup=0 {gone}"),
+        _ => format!("CHILD first=0 second=0 cleanup=0 {alive}"),
+    };
+    assert_eq!(line, expected, "libsrt {}", SRT_VERSION_BUILT);
 }
 
 /// A new socket (`srt_create_socket`).
