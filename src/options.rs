@@ -405,15 +405,17 @@ impl AccessInfo for WriteOnly {
 }
 
 macro_rules! options {
-    ($( $(#[$doc:meta])* $name:ident : $ty:ty, $acc:ident, $binding:ident; )*) => {
+    ($( $(#[$doc:meta])* $(@cfg($cfg:meta))? $name:ident : $ty:ty, $acc:ident, $binding:ident; )*) => {
         $(
             $(#[$doc])*
+            $(#[cfg($cfg)])?
             pub const $name: SockOpt<$ty, $acc> = SockOpt::new(sys::$name, stringify!($name));
         )*
 
         /// Every option, sorted by name: for URL keys and for code that walks all options.
         pub const ALL_OPTIONS: &[OptionInfo] = &[
             $(
+                $(#[cfg($cfg)])?
                 OptionInfo {
                     name: stringify!($name),
                     key: const_lower_key(stringify!($name)),
@@ -461,6 +463,10 @@ options! {
     SRTO_CONGESTION: String, ReadWrite, Pre;
     /// `SRTO_CONNTIMEO`: connect timeout in ms (default 3000; ×10 for rendezvous).
     SRTO_CONNTIMEO: i32, ReadWrite, Pre;
+    /// `SRTO_CRYPTOMODE`: the cipher mode, 0 auto (default), 1 AES-CTR, 2 AES-GCM
+    /// (authenticated: a changed packet is dropped, not delivered). Only where libsrt has it:
+    /// 1.5.2+ built with ENABLE_AEAD_API_PREVIEW (`install-libsrt.sh --source` does), or 1.6+.
+    @cfg(srt_aead) SRTO_CRYPTOMODE: i32, ReadWrite, Pre;
     /// `SRTO_DRIFTTRACER`: enable the drift tracer (default on).
     SRTO_DRIFTTRACER: bool, ReadWrite, Post;
     /// `SRTO_ENFORCEDENCRYPTION`: reject peers whose encryption setting differs (default on).
@@ -502,6 +508,9 @@ options! {
     SRTO_LOSSMAXTTL: i32, ReadWrite, Post;
     /// `SRTO_MAXBW`: maximum send bandwidth in bytes/s (int64; -1 infinite, 0 relative to input).
     SRTO_MAXBW: i64, ReadWrite, Post;
+    /// `SRTO_MAXREXMITBW`: maximum bandwidth for retransmissions in bytes/s (int64; -1
+    /// unlimited). Only where libsrt has it: 1.5.3+ built with ENABLE_MAXREXMITBW, or 1.6+.
+    @cfg(srt_maxrexmitbw) SRTO_MAXREXMITBW: i64, ReadWrite, Post;
     /// `SRTO_MESSAGEAPI`: message mode (live default on; file default off).
     SRTO_MESSAGEAPI: bool, ReadWrite, Pre;
     /// `SRTO_MININPUTBW`: minimum input rate estimate in bytes/s (int64).

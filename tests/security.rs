@@ -15,12 +15,23 @@ const MARKER: &[u8] = b"SRTFU-PLAINTEXT-MARKER-7f3a";
 /// returns how many packets on the wire contained it. Panics unless the receiver got every
 /// message with the marker intact (so decryption really happened).
 fn marker_on_wire(transtype: TransType, passphrase: Option<&str>, pbkeylen: i32) -> u64 {
+    marker_on_wire_with(transtype, passphrase, pbkeylen, |_| {})
+}
+
+/// As [`marker_on_wire`], with `extra` applied to both sockets after the passphrase.
+fn marker_on_wire_with(
+    transtype: TransType,
+    passphrase: Option<&str>,
+    pbkeylen: i32,
+    extra: fn(&SrtSocket),
+) -> u64 {
     let set = move |s: &SrtSocket| {
         s.setsockflag(SRTO_TRANSTYPE, transtype).unwrap();
         if let Some(p) = passphrase {
             s.setsockflag(SRTO_PASSPHRASE, p).unwrap();
             s.setsockflag(SRTO_PBKEYLEN, pbkeylen).unwrap();
         }
+        extra(s);
     };
     let l = SrtSocket::new_raw().unwrap();
     set(&l);
@@ -111,6 +122,22 @@ fn aes_192_live_no_plaintext_on_the_wire() {
 fn aes_256_live_no_plaintext_on_the_wire() {
     assert_eq!(
         marker_on_wire(TransType::Live, Some("passphrase-256-ok"), 32),
+        0
+    );
+}
+
+/// AES-GCM (SRTO_CRYPTOMODE 2), where this libsrt has it: no plaintext either, and both
+/// sides report the mode in use.
+#[cfg(srt_aead)]
+#[test]
+fn aes_gcm_live_no_plaintext_on_the_wire() {
+    let gcm = |s: &SrtSocket| s.setsockflag(SRTO_CRYPTOMODE, 2).unwrap();
+    assert_eq!(
+        marker_on_wire_with(TransType::Live, Some("passphrase-gcm-ok"), 32, gcm),
+        0
+    );
+    assert_eq!(
+        marker_on_wire_with(TransType::Live, Some("passphrase-gcm-ok"), 16, gcm),
         0
     );
 }
