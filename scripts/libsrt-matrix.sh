@@ -12,8 +12,10 @@
 #
 # Source builds come from the release tarballs in $SRTFU_LIBSRT_SOURCES (default
 # ../shared/libsrt) through install-libsrt.sh --source, into target/libsrt/VERSION, and are
-# reused when already there. Each version has its own cargo target directory
-# (target/matrix/VERSION), so a rerun rebuilds nothing. A source-built version's tests run
+# reused when already there. All versions share one cargo target directory
+# ($CARGO_TARGET_DIR, default target/matrix): the dependencies are built once, and only
+# srtfu-sys, srtfu and the test binaries are rebuilt for each version. A source-built
+# version's tests run
 # with that libsrt (rpath, checked by srtfu at startup) and with its srt-live-transmit first
 # on PATH. Each version's test totals are printed at the end, one line each.
 set -eu
@@ -43,7 +45,7 @@ FAILED=0
 # records the version's totals.
 run_tests() {
     version=$1; shift
-    log="$ROOT/target/matrix/$version/test.log"
+    log="$CARGO_TARGET_DIR/libsrt-$version-test.log"
     mkdir -p "$(dirname "$log")"
     echo "== libsrt $version: cargo test $*"
     status=0
@@ -66,14 +68,12 @@ source_build() {
     ./install-libsrt.sh --source "$tarball" --prefix "$ROOT/target/libsrt/$version" >/dev/null
 }
 
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/matrix}"
+mkdir -p "$CARGO_TARGET_DIR"
 for version in $VERSIONS; do
     unset PKG_CONFIG_PATH SRT_LIB_DIR SRT_INCLUDE_DIR SRT_STATIC
-    export CARGO_TARGET_DIR="$ROOT/target/matrix/$version"
-    mkdir -p "$CARGO_TARGET_DIR"
     case "$version" in
         1.5.1)
-            # The system's libsrt, in its own target dir too (a user's CARGO_TARGET_DIR or
-            # the default target/ may hold a build against another version).
             if [ "$BUILD_ONLY" = 1 ]; then
                 cargo test --workspace --no-run
             else
@@ -105,12 +105,12 @@ for version in $VERSIONS; do
             libdir=$(dirname "$(pkg-config --variable=libdir srt)/libsrt.so")
             echo "== libsrt 1.5.7 headers: cargo check --workspace --all-targets"
             if SRT_INCLUDE_DIR="$headers" SRT_LIB_DIR="$libdir" cargo check --workspace --all-targets \
-                >"$CARGO_TARGET_DIR/check.log" 2>&1; then
+                >"$CARGO_TARGET_DIR/libsrt-1.5.7-check.log" 2>&1; then
                 echo "libsrt-1.5.7: check passed" >>"$SUMMARY"
             else
                 FAILED=1
-                grep -E "^(error|warning)" -A6 "$CARGO_TARGET_DIR/check.log" | head -n 40
-                echo "libsrt-1.5.7: check FAILED (log: target/matrix/1.5.7/check.log)" >>"$SUMMARY"
+                grep -E "^(error|warning)" -A6 "$CARGO_TARGET_DIR/libsrt-1.5.7-check.log" | head -n 40
+                echo "libsrt-1.5.7: check FAILED (log: $CARGO_TARGET_DIR/libsrt-1.5.7-check.log)" >>"$SUMMARY"
             fi
             ;;
     esac

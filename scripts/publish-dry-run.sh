@@ -3,4 +3,4 @@
 # (cargo's workspace publish verifies srtfu against the srtfu-sys package it just made).
 set -eu
 cd "$(dirname "$0")/.."
-CARGO_TARGET_DIR=target/package cargo publish --dry-run --workspace --allow-dirty
+cargo publish --dry-run --workspace --allow-dirty

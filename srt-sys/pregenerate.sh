@@ -15,7 +15,7 @@ root=$(pwd)
 sources=${SRTFU_LIBSRT_SOURCES:-$root/../shared/libsrt}
 prefix="$root/target/libsrt/1.5.5"
 ./install-libsrt.sh --source "$sources/srt-1.5.5.tar.gz" --prefix "$prefix" >/dev/null
-export CARGO_TARGET_DIR="$root/target/matrix/1.5.5"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/matrix}"
 out=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cargo build -p srtfu-sys --message-format=json \
     | grep '"reason":"build-script-executed"' | grep 'srtfu-sys' \
     | sed -n 's/.*"out_dir":"\([^"]*\)".*/\1/p' | tail -n 1)
