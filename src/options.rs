@@ -509,8 +509,13 @@ options! {
     /// `SRTO_MAXBW`: maximum send bandwidth in bytes/s (int64; -1 infinite, 0 relative to input).
     SRTO_MAXBW: i64, ReadWrite, Post;
     /// `SRTO_MAXREXMITBW`: maximum bandwidth for retransmissions in bytes/s (int64; -1
-    /// unlimited). Only where libsrt has it: 1.5.3+ built with ENABLE_MAXREXMITBW, or 1.6+.
-    @cfg(srt_maxrexmitbw) SRTO_MAXREXMITBW: i64, ReadWrite, Post;
+    /// unlimited). Only where libsrt has it: 1.5.3+ built with ENABLE_MAXREXMITBW, or 1.6+;
+    /// libsrt reads it back since 1.5.4.
+    @cfg(all(srt_maxrexmitbw, srt_1_5_4)) SRTO_MAXREXMITBW: i64, ReadWrite, Post;
+    /// `SRTO_MAXREXMITBW`: maximum bandwidth for retransmissions in bytes/s (int64; -1
+    /// unlimited). libsrt 1.5.3 built with ENABLE_MAXREXMITBW takes it but cannot report it
+    /// (srt_getsockflag answers SRT_EINVOP), so here it is write-only.
+    @cfg(all(srt_maxrexmitbw, not(srt_1_5_4))) SRTO_MAXREXMITBW: i64, WriteOnly, Post;
     /// `SRTO_MESSAGEAPI`: message mode (live default on; file default off).
     SRTO_MESSAGEAPI: bool, ReadWrite, Pre;
     /// `SRTO_MININPUTBW`: minimum input rate estimate in bytes/s (int64).

@@ -155,13 +155,42 @@ fn cryptomode_round_trips_where_libsrt_has_it() {
     assert!(e.to_string().contains("SRTO_CRYPTOMODE"), "{e}");
 }
 
-#[cfg(srt_maxrexmitbw)]
+#[cfg(all(srt_maxrexmitbw, srt_1_5_4))]
 #[test]
 fn maxrexmitbw_round_trips_where_libsrt_has_it() {
     let s = fresh();
-    assert_eq!(s.getsockflag(SRTO_MAXREXMITBW).unwrap(), -1, "default: unlimited");
+    assert_eq!(
+        s.getsockflag(SRTO_MAXREXMITBW).unwrap(),
+        -1,
+        "default: unlimited"
+    );
     s.setsockflag(SRTO_MAXREXMITBW, 5_000_000_000i64).unwrap();
     assert_eq!(s.getsockflag(SRTO_MAXREXMITBW).unwrap(), 5_000_000_000i64);
+}
+
+/// libsrt 1.5.3 takes SRTO_MAXREXMITBW but cannot report it: write-only in srtfu (a
+/// getsockflag does not compile), and libsrt's own answer to a raw get is SRT_EINVOP.
+#[cfg(all(srt_maxrexmitbw, not(srt_1_5_4)))]
+#[test]
+fn maxrexmitbw_is_write_only_on_1_5_3() {
+    let s = fresh();
+    s.setsockflag(SRTO_MAXREXMITBW, 5_000_000_000i64).unwrap();
+    let mut v = 0i64;
+    let mut len = std::mem::size_of::<i64>() as c_int;
+    // SAFETY: v is a live i64 and len its size, as srt_getsockflag expects.
+    let rc = unsafe {
+        sys::srt_getsockflag(
+            s.id(),
+            SRTO_MAXREXMITBW.raw(),
+            &mut v as *mut i64 as *mut c_void,
+            &mut len,
+        )
+    };
+    assert_eq!(rc, -1, "libsrt 1.5.3 reports SRTO_MAXREXMITBW after all");
+    let mut errno = 0;
+    // SAFETY: reads this thread's last error into a local.
+    let code = unsafe { sys::srt_getlasterror(&mut errno) };
+    assert_eq!(ErrorCode::from_raw(code), ErrorCode::InvalidOperation);
 }
 
 #[test]
