@@ -264,6 +264,10 @@ fn main() {
     let defines = defines_text(&found.defines);
     emit_version(major, minor, patch, &defines);
     println!("cargo:include={}", join_paths(&found.include_paths));
+    println!(
+        "cargo:rustc-env=SRT_SYS_INCLUDE={}",
+        join_paths(&found.include_paths)
+    );
     if let Some(dir) = &found.lib_dir {
         println!("cargo:lib_dir={}", dir.display());
         // srt-sys's own tests load the libsrt they were built against, not another one of the
@@ -322,6 +326,7 @@ fn use_pregenerated() {
         parts.next().unwrap_or(0),
     );
     emit_version(a, b, c, &defines);
+    println!("cargo:rustc-env=SRT_SYS_INCLUDE=");
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("bindings.rs"), &text)
         .unwrap_or_else(|e| fail(format!("srt-sys: cannot write bindings.rs: {e}")));

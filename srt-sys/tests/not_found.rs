@@ -140,3 +140,39 @@ fn override_variables_find_libsrt_without_pkg_config() {
     );
     assert!(ok, "override build failed:\n{stderr}");
 }
+
+/// An override is the truth: one that points at nothing stops the build naming the variable,
+/// instead of falling back to other headers (whose version and layouts may differ).
+#[test]
+fn an_override_pointing_at_nothing_stops_the_build_naming_it() {
+    let empty = tempfile_dir();
+    let empty = empty.to_str().unwrap();
+    let (ok, stderr) = run_script(&[("SRT_LIB_DIR", empty), ("SRT_INCLUDE_DIR", empty)], &[]);
+    assert!(!ok, "an empty SRT_INCLUDE_DIR was accepted:\n{stderr}");
+    assert!(
+        stderr.contains("SRT_INCLUDE_DIR does not contain srt/srt.h"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(empty),
+        "the message names the directory:\n{stderr}"
+    );
+
+    // Headers that exist, a library directory without libsrt.
+    let include = std::env::split_paths(env!("SRT_SYS_INCLUDE"))
+        .find(|d| d.join("srt/srt.h").is_file())
+        .expect("the headers this build used");
+    let (ok, stderr) = run_script(
+        &[
+            ("SRT_LIB_DIR", empty),
+            ("SRT_INCLUDE_DIR", include.to_str().unwrap()),
+        ],
+        &[],
+    );
+    assert!(!ok, "a SRT_LIB_DIR without libsrt was accepted:\n{stderr}");
+    assert!(
+        stderr.contains("SRT_LIB_DIR does not contain libsrt"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(empty);
+}
