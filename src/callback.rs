@@ -1,6 +1,7 @@
 //! Callbacks from libsrt into Rust: the listen callback (`srt_listen_callback`), which vets
 //! each incoming caller before its handshake completes, and the connect callback
-//! (`srt_connect_callback`), which reports failed asynchronous connects.
+//! (`srt_connect_callback`), which reports failed asynchronous connects (and, from libsrt,
+//! connections that broke).
 //!
 //! Both closures are kept in a registry, owned by the socket they are registered on; libsrt
 //! gets a number naming the entry, never the closure's address, because it may still call
@@ -74,12 +75,13 @@ impl fmt::Debug for IncomingCaller<'_> {
     }
 }
 
-/// A failed asynchronous connect, as the connect callback sees it.
+/// A failed asynchronous connect (or a lost connection), as the connect callback sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectFailure {
     /// The socket whose connect failed (the caller itself, or a group member).
     pub socket: sys::SRTSOCKET,
-    /// Why: `SRT_ENOSERVER` (no answer within SRTO_CONNTIMEO), `SRT_ECONNREJ`, ...
+    /// Why: `SRT_ENOSERVER` (no answer within SRTO_CONNTIMEO), `SRT_ECONNREJ`,
+    /// `SRT_ECONNLOST` (an established connection broke), ...
     pub error: ErrorCode,
     /// The reject reason libsrt recorded on the socket (`srt_getrejectreason`).
     pub reject_reason: RejectReason,
@@ -410,6 +412,9 @@ impl SrtSocket {
     /// Installs a closure called when an asynchronous connect of this socket fails
     /// (`srt_connect_callback`): a non-blocking connect that times out
     /// (SRTO_CONNTIMEO) or is rejected. Call it before [`connect`](Self::connect).
+    /// libsrt (1.5.1 to 1.5.5) also calls it, with `SRT_ECONNLOST`, when an established
+    /// connection breaks (the peer's shutdown arrives, or the peer stops answering); a
+    /// successful connect calls nothing.
     ///
     /// The closure runs on a libsrt thread; a panic in it is caught and logged. libsrt
     /// raises the socket's epoll `ERR` before it calls the closure, so the closure may still

@@ -140,11 +140,12 @@ where
 }
 
 /// Connects a blocking caller with `streamid`; returns the reject reason, or `None` if it
-/// got in.
+/// got in. The 10 s timeout leaves room for a panic hook that prints a backtrace inside the
+/// listen callback (seconds under valgrind).
 fn knock(addr: SocketAddr, streamid: &str) -> Option<RejectReason> {
     let c = SrtSocket::new_raw().unwrap();
     c.setsockflag(SRTO_STREAMID, streamid).unwrap();
-    c.setsockflag(SRTO_CONNTIMEO, 3000).unwrap();
+    c.setsockflag(SRTO_CONNTIMEO, 10_000).unwrap();
     match c.connect(addr) {
         Ok(()) => None,
         Err(e) => {
@@ -290,6 +291,48 @@ fn a_socket_closed_while_its_connect_callback_runs_keeps_the_closure_until_it_re
         "a_socket_closed_while_its_connect_callback_runs_keeps_the_closure_until_it_returns",
         &[],
         closed_while_connect_callback_runs,
+    );
+}
+
+fn connect_callback_on_lost_connection() {
+    let (l, addr) = listener_with(|_| Ok(()));
+    let (tx, rx) = mpsc::channel();
+    let mut c = SrtSocket::new_raw().unwrap();
+    c.connect_callback(move |f| {
+        let _ = tx.send((f.error, f.peer));
+    })
+    .unwrap();
+    c.connect(addr).unwrap();
+    let (accepted, _) = l.accept().unwrap();
+    // A successful connect calls nothing.
+    assert_eq!(
+        rx.recv_timeout(Duration::from_millis(300)),
+        Err(RecvTimeoutError::Timeout)
+    );
+    // Data first: a peer closed right after the handshake is noticed only at the idle timeout.
+    c.send(b"ping").unwrap();
+    let mut buf = [0u8; 1500];
+    assert_eq!(accepted.recvmsg(&mut buf).unwrap(), 4);
+    accepted.send(b"pong").unwrap();
+    assert_eq!(c.recvmsg(&mut buf).unwrap(), 4);
+    drop(accepted);
+    // libsrt (1.5.1 to 1.5.5) calls the connect callback when the peer's shutdown arrives.
+    let (error, peer) = rx.recv_timeout(Duration::from_secs(8)).unwrap();
+    assert_eq!(error, ErrorCode::ConnLost);
+    assert_eq!(peer, Some(addr));
+    drop(c);
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(3)),
+        Err(RecvTimeoutError::Disconnected)
+    );
+}
+
+#[test]
+fn the_connect_callback_also_reports_a_lost_connection() {
+    in_child(
+        "the_connect_callback_also_reports_a_lost_connection",
+        &[],
+        connect_callback_on_lost_connection,
     );
 }
 
