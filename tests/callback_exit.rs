@@ -492,25 +492,55 @@ fn grows(count: &AtomicUsize, before: usize) -> bool {
     false
 }
 
-fn log_handler_set_replaced_cleared() {
-    log::set_logger(&SRTFU_RECORDS).unwrap();
-    log::set_max_level(log::LevelFilter::Info);
-    // Sockets log from libsrt's threads the whole time: pairs connect and close.
-    let stop = Arc::new(AtomicUsize::new(0));
-    let pairs = Arc::new(AtomicUsize::new(0));
-    let churn = {
-        let (stop, pairs) = (Arc::clone(&stop), Arc::clone(&pairs));
-        std::thread::spawn(move || {
+/// A thread that connects and closes pairs until stopped (or for at most 20 s); stopped and
+/// joined on drop too, so a failing scenario does not leave it inside libsrt at exit.
+struct Churn {
+    stop: Arc<AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Churn {
+    fn start(pairs: Arc<AtomicUsize>) -> Churn {
+        let stop = Arc::new(AtomicUsize::new(0));
+        let flag = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
             let (l, addr) = listener_with(|_| Ok(()));
             let deadline = Instant::now() + Duration::from_secs(20);
-            while stop.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+            while flag.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
                 let c = SrtSocket::new_raw().unwrap();
                 c.connect(addr).unwrap();
                 drop((c, l.accept().unwrap()));
                 pairs.fetch_add(1, Ordering::SeqCst);
             }
-        })
-    };
+        });
+        Churn {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the thread and asserts it did not fail.
+    fn stop(mut self) {
+        self.stop.store(1, Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap();
+    }
+}
+
+impl Drop for Churn {
+    fn drop(&mut self) {
+        self.stop.store(1, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn log_handler_set_replaced_cleared() {
+    log::set_logger(&SRTFU_RECORDS).unwrap();
+    log::set_max_level(log::LevelFilter::Info);
+    // Sockets log from libsrt's threads the whole time: pairs connect and close.
+    let pairs = Arc::new(AtomicUsize::new(0));
+    let churn = Churn::start(Arc::clone(&pairs));
     let deadline = Instant::now() + Duration::from_secs(5);
     while pairs.load(Ordering::SeqCst) == 0 {
         assert!(Instant::now() < deadline, "no pair connected within 5 s");
@@ -548,8 +578,7 @@ fn log_handler_set_replaced_cleared() {
     );
     assert_eq!(OWN_RECORDS.load(Ordering::SeqCst), own_then);
 
-    stop.store(1, Ordering::SeqCst);
-    churn.join().unwrap();
+    churn.stop();
     // Exit with a connected pair open: libsrt's threads may still log through srtfu.
     let (l, addr) = listener_with(|_| Ok(()));
     let c = SrtSocket::new_raw().unwrap();
