@@ -233,23 +233,26 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Rejects the pending socket `ns` with `reason` (`srt_setrejectreason`). libsrt refuses
+/// Rejects the pending socket `ns` with `reason` (`srt_setrejectreason`); runs on libsrt's
+/// thread, so its logging is contained like the closure's. libsrt refuses
 /// its own codes (below `SRT_REJC_PREDEFINED`, 1000) there and would then report a confusing
 /// `SRT_REJ_ROGUE` to the caller, so those become `SRT_REJX_FALLBACK` (1000), with a warning.
 fn set_reject(ns: sys::SRTSOCKET, reason: RejectReason) {
     let mut code = reason.raw();
     if code < sys::SRT_REJC_PREDEFINED as i32 {
-        log::warn!(
-            "listen callback: reject reason {reason} cannot be set by an application \
-             (codes below {} are libsrt's); rejecting with SRT_REJX_FALLBACK",
-            sys::SRT_REJC_PREDEFINED
-        );
+        log_quietly(|| {
+            log::warn!(
+                "listen callback: reject reason {reason} cannot be set by an application \
+                 (codes below {} are libsrt's); rejecting with SRT_REJX_FALLBACK",
+                sys::SRT_REJC_PREDEFINED
+            )
+        });
         code = RejectReason::Fallback.raw();
     }
     // SAFETY: plain call with a socket id and an int; libsrt checks both.
     let rc = unsafe { sys::srt_setrejectreason(ns, code) };
     if rc < 0 {
-        log::warn!("listen callback: srt_setrejectreason({code}) failed");
+        log_quietly(|| log::warn!("listen callback: srt_setrejectreason({code}) failed"));
         // SAFETY: clears this thread's error state after the refused call.
         unsafe { sys::srt_clearlasterror() };
     }

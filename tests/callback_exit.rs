@@ -424,6 +424,61 @@ fn a_replaced_listen_callback_follows_the_libsrt_version_and_all_are_dropped() {
     );
 }
 
+/// A logger that panics on every record srtfu itself writes.
+struct PanickingLogger;
+
+impl log::Log for PanickingLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if r.target().starts_with("srtfu") {
+            panic!("a logger that panics on {}", r.target());
+        }
+    }
+    fn flush(&self) {}
+}
+
+static PANICKING_LOGGER: PanickingLogger = PanickingLogger;
+
+fn panicking_logger_in_trampolines() {
+    log::set_logger(&PANICKING_LOGGER).unwrap();
+    log::set_max_level(log::LevelFilter::Warn);
+    // A libsrt reason below 1000: the trampoline warns (and the logger panics) on libsrt's
+    // thread, then rejects with SRT_REJX_FALLBACK.
+    let (_l, addr) = listener_with(|c| match c.streamid() {
+        "boom" => panic!("listen callback bug"),
+        _ => Err(RejectReason::BadSecret),
+    });
+    assert_eq!(knock(addr, "x"), Some(RejectReason::Fallback));
+    // A panicking closure: the trampoline logs the panic (the logger panics again).
+    assert_eq!(knock(addr, "boom"), Some(RejectReason::ServerError));
+    assert_eq!(knock(addr, "x"), Some(RejectReason::Fallback));
+    // The same for the connect callback.
+    let (_silent, silent) = silent_port();
+    let (tx, rx) = mpsc::channel();
+    let c = async_caller(move |f| {
+        tx.send(f.error).unwrap();
+        panic!("connect callback bug");
+    });
+    c.connect(silent).unwrap();
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(3)).unwrap(),
+        ErrorCode::NoServer
+    );
+}
+
+/// A panic inside srtfu's own logging on libsrt's thread would abort the process (it cannot
+/// unwind through libsrt's C++ frames).
+#[test]
+fn a_logger_that_panics_inside_the_trampolines_is_contained() {
+    in_child(
+        "a_logger_that_panics_inside_the_trampolines_is_contained",
+        &[],
+        panicking_logger_in_trampolines,
+    );
+}
+
 // ----- log handler -----------------------------------------------------------------------
 
 /// Counts the libsrt records that reach the `log` crate (srtfu's handler).
