@@ -638,9 +638,12 @@ fn log_handler_set_replaced_cleared() {
     let (l, addr) = listener_with(|_| Ok(()));
     let c = SrtSocket::new_raw().unwrap();
     c.connect(addr).unwrap();
-    let accepted = l.accept().unwrap();
-    std::mem::forget((l, c, accepted));
+    let (accepted, _) = l.accept().unwrap();
+    assert!(OPEN_AT_EXIT.set([l, c, accepted]).is_ok());
 }
+
+/// Sockets left open when the log scenario's process exits (reachable, not leaked).
+static OPEN_AT_EXIT: std::sync::OnceLock<[SrtSocket; 3]> = std::sync::OnceLock::new();
 
 #[test]
 fn the_log_handler_set_replaced_and_cleared_while_sockets_log_exits_cleanly() {
