@@ -7,32 +7,30 @@
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
 
 use crate::sys;
 
-static INSTALL: Once = Once::new();
-
 /// Sends libsrt's log messages to the `log` crate (target `"libsrt"`) from now on, and sets
-/// libsrt's level from `log::max_level()`. Safe to call more than once.
+/// libsrt's level from `log::max_level()`. Safe to call more than once: each call installs
+/// srtfu's handler again, for example after a program replaced or cleared it through
+/// [`sys::srt_setloghandler`] (libsrt calls a handler under its logging lock, so once that
+/// call returns the replaced handler is not running and is not called again).
 pub fn install() {
-    INSTALL.call_once(|| {
-        // The handler is libsrt's global state; it needs no socket, and a version mismatch is
-        // reported by the first socket.
-        let _ = crate::startup();
-        // SAFETY: the handler is a plain extern "C" fn that never unwinds (it catches panics);
-        // a null opaque pointer is passed back to it and not used.
-        unsafe { sys::srt_setloghandler(std::ptr::null_mut(), Some(handler)) };
-        // SAFETY: SRT_LOGF_DISABLE_* flags only change formatting; the handler formats itself.
-        unsafe {
-            sys::srt_setlogflags(
-                (sys::SRT_LOGF_DISABLE_TIME
-                    | sys::SRT_LOGF_DISABLE_THREADNAME
-                    | sys::SRT_LOGF_DISABLE_EOL) as c_int,
-            )
-        };
-        set_level(log::max_level());
-    });
+    // The handler is libsrt's global state; it needs no socket, and a version mismatch is
+    // reported by the first socket.
+    let _ = crate::startup();
+    // SAFETY: the handler is a plain extern "C" fn that never unwinds (it catches panics);
+    // a null opaque pointer is passed back to it and not used.
+    unsafe { sys::srt_setloghandler(std::ptr::null_mut(), Some(handler)) };
+    // SAFETY: SRT_LOGF_DISABLE_* flags only change formatting; the handler formats itself.
+    unsafe {
+        sys::srt_setlogflags(
+            (sys::SRT_LOGF_DISABLE_TIME
+                | sys::SRT_LOGF_DISABLE_THREADNAME
+                | sys::SRT_LOGF_DISABLE_EOL) as c_int,
+        )
+    };
+    set_level(log::max_level());
 }
 
 /// Sets how verbose libsrt is (`srt_setloglevel`). `Off` and `Error` map to LOG_CRIT and

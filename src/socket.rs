@@ -233,8 +233,8 @@ pub struct SrtSocket {
     connected_to: OnceLock<SocketAddr>,
     /// The URL the socket was made from, for connect()/bind() without arguments.
     url: Option<crate::url::SrtUrl>,
-    /// Values libsrt holds pointers to (callback closures): dropped after `srt_close`, since
-    /// `Drop::drop` runs before the fields are dropped.
+    /// The callback closures registered on this socket (registry entries, see callback.rs):
+    /// dropped after `srt_close`, since `Drop::drop` runs before the fields are dropped.
     pub(crate) keepalive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 

@@ -255,6 +255,8 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     assert_eq!(l.accept().unwrap().1, c2.getsockname().unwrap());
 }
 
+/// The process's exit after this scenario (the socket closed while libsrt may still be in
+/// the panicking closure) is checked in a child process by tests/callback_exit.rs.
 #[test]
 fn a_panicking_connect_callback_is_contained() {
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
