@@ -786,9 +786,15 @@ impl SrtSocket {
     /// Sets an option (`srt_setsockflag`). The constant fixes the value's type:
     /// `sock.setsockflag(SRTO_LATENCY, 200)`, `sock.setsockflag(SRTO_MAXBW, 10_000_000i64)`.
     ///
+    /// libsrt judges the value: a value it refuses is an error with its code (`SRT_EINVPARAM`,
+    /// [`ErrorCode::InvalidParam`](crate::ErrorCode::InvalidParam)) whose message names the
+    /// option, the value (a passphrase hidden) and, where known, what libsrt accepts
+    /// ([`accepted_range`](crate::options::accepted_range)). srtfu refuses by itself only a
+    /// string with a NUL byte inside or too long for libsrt's `int`, with the same code (see
+    /// [`ValidateValue`]).
+    ///
     /// # Errors
-    /// A value libsrt or srtfu's checks refuse (the error names the option), or an option
-    /// set at the wrong time (after connect, say).
+    /// A value libsrt refuses, or an option set at the wrong time (after connect, say).
     pub fn setsockflag<T, A, V>(&self, opt: SockOpt<T, A>, value: V) -> Result<()>
     where
         T: OptionValue + ValidateValue,
@@ -804,7 +810,7 @@ impl SrtSocket {
         });
         check(rc, "srt_setsockflag", None)
             .map(drop)
-            .map_err(|e| name_option(e, opt.name()))
+            .map_err(|e| name_option(e, opt.name(), Some(value.shown(opt.name()))))
     }
 
     /// Reads an option (`srt_getsockflag`), typed by the constant.
@@ -838,7 +844,7 @@ impl SrtSocket {
                 &mut len,
             )
         };
-        check(rc, "srt_getsockflag", None).map_err(|e| name_option(e, opt.name()))?;
+        check(rc, "srt_getsockflag", None).map_err(|e| name_option(e, opt.name(), None))?;
         let len = (len.max(0) as usize).min(size);
         T::from_raw(opt.name(), &buf[..len])
     }
@@ -994,43 +1000,61 @@ impl SrtSocket {
     }
 }
 
-/// Extra checks srtfu makes before a value reaches libsrt (passphrase length, ranges).
+/// What srtfu checks itself before a value reaches libsrt, and how the value is shown in an
+/// error message.
+///
+/// srtfu lets libsrt judge option values (ranges, lengths) and puts its own words on
+/// libsrt's error; it refuses only what libsrt would misread: a string with a NUL byte inside
+/// or too long for libsrt's `int` length. Those refusals carry libsrt's code for an invalid
+/// argument, [`ErrorCode::InvalidParam`](crate::ErrorCode::InvalidParam), as libsrt's own.
 pub trait ValidateValue {
     /// Checks the value for the option named `option`.
     ///
     /// # Errors
-    /// A value libsrt would refuse or misread, naming the option.
+    /// A value libsrt would misread (code `InvalidParam`), naming the option.
     fn validate(&self, option: &'static str) -> Result<()>;
+    /// The value as an error message shows it (a passphrase is hidden).
+    fn shown(&self, option: &'static str) -> String;
 }
 
 impl ValidateValue for String {
     fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_str(option, self)
+        options::check_str(option, self)
     }
-}
-impl ValidateValue for i32 {
-    fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_int(option, *self as i64)
-    }
-}
-impl ValidateValue for i64 {
-    fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_int(option, *self)
+    fn shown(&self, option: &'static str) -> String {
+        options::shown_str(option, self)
     }
 }
 macro_rules! no_validation {
     ($($t:ty),*) => {$(
         impl ValidateValue for $t {
             fn validate(&self, _option: &'static str) -> Result<()> { Ok(()) }
+            fn shown(&self, _option: &'static str) -> String { format!("{self:?}") }
         }
     )*};
 }
-no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
+no_validation!(
+    i32,
+    i64,
+    bool,
+    Linger,
+    TransType,
+    options::KmState,
+    SockStatus
+);
 
-fn name_option(e: Error, option: &'static str) -> Error {
+/// Puts srtfu's words on libsrt's error for `option`, keeping libsrt's code: the option's
+/// name, and for a refused value (`SRT_EINVPARAM`) the value and what libsrt accepts.
+fn name_option(e: Error, option: &'static str, value: Option<String>) -> Error {
     match e {
         Error::Srt(mut s) => {
-            s.reword(|m| format!("{option}: {m}"));
+            let range = options::accepted_range(option)
+                .filter(|_| s.code() == crate::error::ErrorCode::InvalidParam);
+            s.reword(|m| match (value, range) {
+                (Some(v), Some(r)) => format!("{option} = {v} refused, libsrt takes {r}: {m}"),
+                (Some(v), None) => format!("{option} = {v}: {m}"),
+                (None, _) => format!("{option}: {m}"),
+            });
             Error::Srt(s)
         }
         other => other,
