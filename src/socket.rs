@@ -1023,16 +1023,34 @@ impl SrtSocket {
     /// Despite its name this needs no connection bonding: libsrt waits on an internal epoll
     /// subscribed for `SRT_EPOLL_ACCEPT` on every listener, then calls `srt_accept` on the
     /// first ready one (with plain listeners, as Debian's libsrt has, it accepts plain
-    /// sockets). libsrt ignores listeners it cannot subscribe (a closed one, or one that
-    /// does not listen): with no usable listener it waits the whole timeout.
+    /// sockets). libsrt silently skips a listener it cannot subscribe (closed, or not
+    /// listening) and, with none left, waits the whole timeout; srtfu therefore refuses a
+    /// socket that is not listening when the call starts (`SRT_ENOLISTEN`). One closed while
+    /// the call waits is still skipped by libsrt.
     ///
     /// # Errors
-    /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when nothing arrived in time; an empty list
-    /// (libsrt's answer); whatever `srt_accept` reports.
+    /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when nothing arrived in time; `SRT_ENOLISTEN`
+    /// for a socket that does not listen; `SRT_EPOLLEMPTY` for an empty list (libsrt's
+    /// answer); whatever `srt_accept` reports.
     pub fn accept_bond(
         listeners: &[&SrtSocket],
         timeout: Option<Duration>,
     ) -> Result<(SrtSocket, SocketAddr)> {
+        // libsrt skips a listener it cannot subscribe and waits on the others; with none
+        // left it waits out the whole timeout (forever with `None`). Say so at once instead.
+        for l in listeners {
+            let state = l.getsockstate();
+            if state != SockStatus::Listening {
+                return Err(Error::Srt(crate::error::SrtError::new(
+                    "srt_accept_bond",
+                    crate::error::ErrorCode::NoListen,
+                    format!(
+                        "socket @{} is {state}, not listening: libsrt would ignore it and wait",
+                        l.id
+                    ),
+                )));
+            }
+        }
         let ids: Vec<sys::SRTSOCKET> = listeners.iter().map(|l| l.id).collect();
         let n = len_arg("srt_accept_bond", ids.len())?;
         let ms = accept_timeout_ms(timeout)?;
@@ -1051,9 +1069,9 @@ impl SrtSocket {
     /// Accepts one connection, waiting at most `timeout` (zero: only one already pending).
     ///
     /// Not `srt_accept`: this is [`accept_bond`](Self::accept_bond) with this one listener
-    /// (`srt_accept_bond` with libsrt's own timeout). Chosen over setting `SRTO_RCVTIMEO` on
-    /// the listener, which would change an option other threads see and accepted sockets
-    /// inherit. Works on a blocking or non-blocking listener alike.
+    /// (`srt_accept_bond` with libsrt's own timeout). Not `SRTO_RCVTIMEO` on the listener:
+    /// libsrt 1.5.1's blocking `srt_accept` ignores it, and it would change an option other
+    /// threads see. Works on a blocking or non-blocking listener alike.
     ///
     /// # Errors
     /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when no caller arrived in time; as

@@ -123,7 +123,19 @@ fn accept_bond_takes_from_any_listener() {
     }
     // libsrt's answer to an empty list.
     let e = SrtSocket::accept_bond(&[], Some(Duration::from_millis(100))).unwrap_err();
-    assert!(e.code().is_some(), "{e}");
+    assert_eq!(e.code(), Some(ErrorCode::PollEmpty), "{e}");
+    // A closed listener (or one that does not listen) would be skipped by libsrt, which then
+    // waits out the timeout; srtfu says so at once.
+    let (gone, _) = listener();
+    gone.close_ref().unwrap();
+    let not_listening = SrtSocket::new_raw().unwrap();
+    for bad in [&gone, &not_listening] {
+        let t0 = Instant::now();
+        let e = SrtSocket::accept_bond(&[&l1, bad], None).unwrap_err();
+        assert_eq!(e.code(), Some(ErrorCode::NoListen), "{e}");
+        assert!(e.to_string().contains(&format!("@{}", bad.id())), "{e}");
+        assert!(t0.elapsed() < Duration::from_secs(1), "{:?}", t0.elapsed());
+    }
 }
 
 /// accept_timeout: a timeout error when no caller comes, the connection when one does; the
@@ -166,7 +178,7 @@ fn bind_acquire_uses_an_existing_udp_socket() {
     // A second bind is refused by libsrt (the socket is no longer in its initial state).
     let again = UdpSocket::bind("127.0.0.1:0").unwrap();
     let e = l.bind_acquire(again).unwrap_err();
-    assert!(e.code().is_some(), "{e}");
+    assert_eq!(e.code(), Some(ErrorCode::InvalidOperation), "{e}");
 }
 
 /// srt_connect_debug: the caller's initial sequence number is the forced one.
