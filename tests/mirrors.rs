@@ -65,6 +65,58 @@ fn every_srt_function_has_a_mirror_or_a_reason() {
     );
 }
 
+/// Names each path (relative to the crate root) and refers to it as a value, so the list
+/// only compiles if every path exists; generic items get their type arguments in brackets.
+macro_rules! existing_paths {
+    ($( $($seg:ident)::+ $([$($g:ty),*])? ;)*) => {{
+        let mut v: Vec<String> = Vec::new();
+        $(
+            let _ = srtfu::$($seg)::+ $(::<$($g),*>)?;
+            v.push([$(stringify!($seg)),+].join("::"));
+        )*
+        v
+    }};
+}
+
+type Cb = fn(&srtfu::IncomingCaller<'_>) -> Result<(), RejectReason>;
+type ConnCb = fn(&srtfu::ConnectFailure);
+
+/// Every `Mirror::Safe` path of the table names an item that exists (checked by the compiler
+/// through `existing_paths!`), and the list below is exactly the table's.
+#[test]
+fn every_safe_mirror_path_exists() {
+    let mut compiled = existing_paths! {
+        SrtSocket::accept; SrtSocket::accept_bond; log::addlogfa; SrtSocket::bind[&str];
+        SrtSocket::bind_acquire; SrtSocket::bistats; SrtSocket::bstats; cleanup; clock_type;
+        SrtSocket::close; SrtSocket::connect[&str]; SrtSocket::connect_bind[&str, &str];
+        SrtSocket::connect_callback[ConnCb]; SrtSocket::connect_debug[&str];
+        SrtSocket::connection_time; SrtSocket::new_raw; log::dellogfa; Epoll::add_ssock;
+        Epoll::add_usock; Epoll::clear_usocks; Epoll::create; Epoll::remove_ssock;
+        Epoll::remove_usock; Epoll::set; Epoll::update_ssock; Epoll::update_usock;
+        Epoll::uwait; Epoll::wait; SrtSocket::getpeername; SrtSocket::getrejectreason;
+        SrtSocket::getsndbuffer; SrtSocket::getsockflag[i32, ReadWrite];
+        SrtSocket::getsockname; SrtSocket::getsockstate; version; SrtSocket::listen;
+        SrtSocket::listen_callback[Cb]; SrtSocket::recv; SrtSocket::recvfile;
+        SrtSocket::recvmsg; SrtSocket::recvmsg2; SrtSocket::rendezvous[&str, &str];
+        log::resetlogfa; SrtSocket::send; SrtSocket::sendfile; SrtSocket::sendmsg;
+        SrtSocket::sendmsg2; log::setlogflags; log::set_level;
+        SrtSocket::setsockflag[i32, ReadWrite, i32]; startup; time_now;
+    };
+    let mut table: Vec<String> = MIRRORS
+        .iter()
+        .filter_map(|(_, m)| match m {
+            Mirror::Safe(p) => Some(p.to_string()),
+            _ => None,
+        })
+        .collect();
+    compiled.sort();
+    table.sort();
+    assert_eq!(
+        compiled, table,
+        "MIRRORS' safe paths and the compiled list differ"
+    );
+}
+
 /// A listener on 127.0.0.1:0.
 fn listener() -> (SrtSocket, SocketAddr) {
     let l = SrtSocket::new_raw().unwrap();
