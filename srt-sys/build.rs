@@ -325,6 +325,7 @@ fn use_pregenerated() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("bindings.rs"), &text)
         .unwrap_or_else(|e| fail(format!("srt-sys: cannot write bindings.rs: {e}")));
+    write_function_list(&out.join("bindings.rs"), &out);
 }
 
 /// `// bindings generated from libsrt X.Y.Z headers; defines: A B` -> (version, defines).
