@@ -156,7 +156,11 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 ///
 /// Booleans accept yes/no, on/off, true/false, 1/0. IPv6 hosts go in brackets
 /// (`srt://[::1]:9000`); hostnames are resolved (IPv4 first). An unknown key, a duplicate key,
-/// an empty value or a bad value is an error naming the key and the value.
+/// an empty value or a value of the wrong type (`latency=abc`) is a parse error naming the
+/// key and the value. Whether a well-typed value is acceptable (`passphrase=short`,
+/// `pbkeylen=17`) libsrt judges when [`SrtSocket::new`] applies it, exactly as for a value
+/// set with `setsockflag`: an error with libsrt's code (`InvalidParam`) naming the URL key
+/// and the option.
 ///
 /// ```
 /// use srtfu::{Mode, SrtUrl};
@@ -284,7 +288,8 @@ impl SrtUrl {
     /// options), then the rest in the order written; `timeout` last.
     ///
     /// # Errors
-    /// libsrt refusing a value; the error names the option.
+    /// libsrt refusing a value: its code, and a message naming the URL key, the option and
+    /// what libsrt accepts.
     pub fn apply_options(&self, sock: &SrtSocket) -> Result<()> {
         let (first, rest): (Vec<_>, Vec<_>) = self
             .options
