@@ -85,9 +85,11 @@ impl Access {
                 continue;
             }
             if let Some(p) = &pass {
-                if !(10..=79).contains(&p.len()) {
+                // libsrt's bounds (1.5.1 to 1.5.5), in bytes as libsrt counts them; checked
+                // here so a bad line is reported at start-up, not at the first caller.
+                if !(10..=80).contains(&p.len()) {
                     return Err(format!(
-                        "line {}: passphrase for {stream:?} must have 10 to 79 characters",
+                        "line {}: passphrase for {stream:?} must have 10 to 80 bytes",
                         no + 1
                     ));
                 }

@@ -27,6 +27,7 @@ mod error;
 pub mod fetch;
 mod fileserver;
 pub mod log;
+mod mirrors;
 pub mod options;
 mod reject;
 mod socket;
@@ -46,9 +47,12 @@ pub use crate::fetch::{
     FetchSummary, FETCH_BUFFER_SIZE, MAX_NAME_LEN,
 };
 pub use crate::fileserver::{FileServer, ServerHandle, SEND_CHUNK_SIZE};
+pub use crate::mirrors::{mirror_of, Mirror, MIRRORS};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;
-pub use crate::socket::{cleanup, startup, time_now, version, MsgCtrl, SrtSocket, ValidateValue};
+pub use crate::socket::{
+    cleanup, clock_type, startup, time_now, version, ClockType, MsgCtrl, SrtSocket, ValidateValue,
+};
 pub use crate::stats::Stats;
 pub use crate::url::{parse_bool, Mode, SrtUrl};
 

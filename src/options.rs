@@ -40,7 +40,7 @@ use std::marker::PhantomData;
 use std::os::raw::{c_int, c_void};
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::sys;
 
 mod sealed {
@@ -530,7 +530,8 @@ options! {
     SRTO_OHEADBW: i32, ReadWrite, Post;
     /// `SRTO_PACKETFILTER`: packet filter configuration (e.g. FEC).
     SRTO_PACKETFILTER: String, ReadWrite, Pre;
-    /// `SRTO_PASSPHRASE`: encryption passphrase, 10 to 79 characters (empty: no encryption).
+    /// `SRTO_PASSPHRASE`: encryption passphrase, 10 to 80 bytes (libsrt counts bytes, so
+    /// `"ééééé"` is 10); empty: no encryption. libsrt judges the length.
     /// Write-only: libsrt never reports it back (`SRT_EINVOP`).
     SRTO_PASSPHRASE: String, WriteOnly, Pre;
     /// `SRTO_PAYLOADSIZE`: maximum payload per packet (live default 1316).
@@ -595,58 +596,76 @@ options! {
     SRTO_VERSION: i32, ReadOnly, Post;
 }
 
-/// Checks a value against what libsrt accepts, so mistakes are caught before a connection
-/// fails for an obscure reason. `option` is the C name.
-pub(crate) fn validate_str(option: &'static str, value: &str) -> Result<()> {
-    match option {
-        "SRTO_PASSPHRASE" => {
-            let n = value.chars().count();
-            if n != 0 && !(10..=79).contains(&n) {
-                return Err(Error::invalid_option(
-                    option,
-                    redact(value),
-                    format!("a passphrase must be 10 to 79 characters (this one has {n})"),
-                ));
-            }
-        }
-        "SRTO_STREAMID" if value.len() > 512 => {
-            return Err(Error::invalid_option(
-                option,
-                format!("<{} bytes>", value.len()),
-                "a streamid is at most 512 bytes",
-            ));
-        }
-        _ => {}
-    }
+/// What srtfu refuses itself in a string option before it reaches libsrt: only what libsrt
+/// would misread. A NUL byte inside (libsrt 1.5.1 cuts a stream id at the first NUL, and
+/// fails to send one that starts with it) and a length that does not fit libsrt's `int`.
+/// Everything else (lengths, ranges) libsrt judges; see [`accepted_range`].
+///
+/// The error has libsrt's code for an invalid argument (`SRT_EINVPARAM`,
+/// [`ErrorCode::InvalidParam`](crate::ErrorCode::InvalidParam)), as libsrt's own refusals.
+pub(crate) fn check_str(option: &'static str, value: &str) -> Result<()> {
+    let refuse = |why: String| {
+        Err(Error::Srt(SrtError::new(
+            "srt_setsockflag",
+            ErrorCode::InvalidParam,
+            format!("{option} = {}: {why}", shown_str(option, value)),
+        )))
+    };
     if value.contains('\0') {
-        return Err(Error::invalid_option(
-            option,
-            redact(value),
-            "contains a NUL byte",
+        return refuse("contains a NUL byte, which libsrt would cut the value at".into());
+    }
+    if c_int::try_from(value.len()).is_err() {
+        return refuse(format!(
+            "{} bytes is longer than libsrt's int length takes",
+            value.len()
         ));
     }
     Ok(())
 }
 
-pub(crate) fn validate_int(option: &'static str, value: i64) -> Result<()> {
-    let bad = |reason: &str| Err(Error::invalid_option(option, value, reason));
-    match option {
-        "SRTO_PBKEYLEN" if ![0, 16, 24, 32].contains(&value) => {
-            bad("must be 0 (default), 16, 24 or 32")
-        }
-        "SRTO_LATENCY" | "SRTO_RCVLATENCY" | "SRTO_PEERLATENCY" | "SRTO_CONNTIMEO"
-        | "SRTO_PEERIDLETIMEO" | "SRTO_FC" | "SRTO_PAYLOADSIZE" | "SRTO_OHEADBW"
-            if value < 0 =>
-        {
-            bad("must not be negative")
-        }
-        "SRTO_PAYLOADSIZE" if value > 1456 => bad("at most 1456 bytes"),
-        "SRTO_MAXBW" if value < -1 => bad("must be -1 (unlimited), 0 (relative) or a rate"),
-        _ => Ok(()),
+/// How a string value appears in an error message: a passphrase is hidden (only its length
+/// in bytes is shown), a long value is shortened.
+pub(crate) fn shown_str(option: &str, value: &str) -> String {
+    if option == "SRTO_PASSPHRASE" {
+        return redact(value);
     }
+    if value.len() > 40 {
+        let cut = (0..=40)
+            .rev()
+            .find(|i| value.is_char_boundary(*i))
+            .unwrap_or(0);
+        return format!("{:?}... ({} bytes)", &value[..cut], value.len());
+    }
+    format!("{value:?}")
 }
 
-/// Hides a secret in error messages.
+/// The values libsrt accepts for an option, as its `srtcore/socketconfig.cpp` checks them
+/// (the same in libsrt 1.5.1 to 1.5.5; measured on 1.5.1, read in the sources of 1.5.3,
+/// 1.5.4 and 1.5.5). srtfu does not check these itself: it adds this text to libsrt's
+/// `SRT_EINVPARAM` so the error says what would have been accepted. `None` for options whose
+/// check is not described here.
+pub fn accepted_range(option: &str) -> Option<&'static str> {
+    Some(match option {
+        "SRTO_CONNTIMEO" | "SRTO_LATENCY" | "SRTO_RCVLATENCY" | "SRTO_PEERLATENCY"
+        | "SRTO_PEERIDLETIMEO" => "0 or more (ms)",
+        "SRTO_FC" => "32 or more (packets)",
+        "SRTO_MAXBW" => "-1 (unlimited), 0 (relative to the input rate) or a rate in bytes/s",
+        "SRTO_MSS" => "76 or more (bytes)",
+        "SRTO_OHEADBW" => "5 to 100 (%)",
+        "SRTO_PASSPHRASE" => "empty (no encryption) or 10 to 80 bytes",
+        "SRTO_PAYLOADSIZE" => {
+            "0 to 1456 bytes (less with a packet filter, or with AES-GCM where supported)"
+        }
+        "SRTO_PBKEYLEN" => "0 (default), 16, 24 or 32",
+        "SRTO_RCVBUF" | "SRTO_SNDBUF" => "more than 0 (bytes)",
+        "SRTO_SNDDROPDELAY" => "-1 (off) or more (ms)",
+        "SRTO_STREAMID" => "at most 512 bytes",
+        "SRTO_CONGESTION" => "\"live\" or \"file\"",
+        _ => return None,
+    })
+}
+
+/// Hides a secret in error messages: only its length in bytes (what libsrt counts) shows.
 pub(crate) fn redact(value: &str) -> String {
-    format!("<{} characters hidden>", value.chars().count())
+    format!("<{} bytes hidden>", value.len())
 }

@@ -786,9 +786,15 @@ impl SrtSocket {
     /// Sets an option (`srt_setsockflag`). The constant fixes the value's type:
     /// `sock.setsockflag(SRTO_LATENCY, 200)`, `sock.setsockflag(SRTO_MAXBW, 10_000_000i64)`.
     ///
+    /// libsrt judges the value: a value it refuses is an error with its code (`SRT_EINVPARAM`,
+    /// [`ErrorCode::InvalidParam`](crate::ErrorCode::InvalidParam)) whose message names the
+    /// option, the value (a passphrase hidden) and, where known, what libsrt accepts
+    /// ([`accepted_range`](crate::options::accepted_range)). srtfu refuses by itself only a
+    /// string with a NUL byte inside or too long for libsrt's `int`, with the same code (see
+    /// [`ValidateValue`]).
+    ///
     /// # Errors
-    /// A value libsrt or srtfu's checks refuse (the error names the option), or an option
-    /// set at the wrong time (after connect, say).
+    /// A value libsrt refuses, or an option set at the wrong time (after connect, say).
     pub fn setsockflag<T, A, V>(&self, opt: SockOpt<T, A>, value: V) -> Result<()>
     where
         T: OptionValue + ValidateValue,
@@ -804,7 +810,7 @@ impl SrtSocket {
         });
         check(rc, "srt_setsockflag", None)
             .map(drop)
-            .map_err(|e| name_option(e, opt.name()))
+            .map_err(|e| name_option(e, opt.name(), Some(value.shown(opt.name()))))
     }
 
     /// Reads an option (`srt_getsockflag`), typed by the constant.
@@ -838,7 +844,7 @@ impl SrtSocket {
                 &mut len,
             )
         };
-        check(rc, "srt_getsockflag", None).map_err(|e| name_option(e, opt.name()))?;
+        check(rc, "srt_getsockflag", None).map_err(|e| name_option(e, opt.name(), None))?;
         let len = (len.max(0) as usize).min(size);
         T::from_raw(opt.name(), &buf[..len])
     }
@@ -994,43 +1000,248 @@ impl SrtSocket {
     }
 }
 
-/// Extra checks srtfu makes before a value reaches libsrt (passphrase length, ranges).
+// ----- more mirrors of srt.h: accept_bond, accept with a timeout, bind_acquire,
+// connect_debug, getsndbuffer ----------------------------------------------------------------
+
+/// A timeout for `srt_accept_bond` in ms: `None` is -1 (forever), zero is 0 (only what is
+/// pending now), anything else at least 1 ms.
+fn accept_timeout_ms(t: Option<Duration>) -> Result<i64> {
+    match t {
+        None => Ok(-1),
+        Some(d) if d.is_zero() => Ok(0),
+        Some(d) => i64::try_from(d.as_millis().max(1)).map_err(|_| {
+            Error::invalid_argument("srt_accept_bond", format!("timeout {d:?} is too long"))
+        }),
+    }
+}
+
+impl SrtSocket {
+    /// Accepts one connection from whichever of `listeners` has one first
+    /// (`srt_accept_bond`), waiting at most `timeout` (`None`: forever; zero: only a
+    /// connection already pending). Returns the new socket and the caller's address.
+    ///
+    /// Despite its name this needs no connection bonding: libsrt waits on an internal epoll
+    /// subscribed for `SRT_EPOLL_ACCEPT` on every listener, then calls `srt_accept` on the
+    /// first ready one (with plain listeners, as Debian's libsrt has, it accepts plain
+    /// sockets). libsrt silently skips a listener it cannot subscribe (closed, or not
+    /// listening) and, with none left, waits the whole timeout; srtfu therefore refuses a
+    /// socket that is not listening when the call starts (`SRT_ENOLISTEN`). One closed while
+    /// the call waits is still skipped by libsrt.
+    ///
+    /// # Errors
+    /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when nothing arrived in time; `SRT_ENOLISTEN`
+    /// for a socket that does not listen; `SRT_EPOLLEMPTY` for an empty list (libsrt's
+    /// answer); whatever `srt_accept` reports.
+    pub fn accept_bond(
+        listeners: &[&SrtSocket],
+        timeout: Option<Duration>,
+    ) -> Result<(SrtSocket, SocketAddr)> {
+        // libsrt skips a listener it cannot subscribe and waits on the others; with none
+        // left it waits out the whole timeout (forever with `None`). Say so at once instead.
+        for l in listeners {
+            let state = l.getsockstate();
+            if state != SockStatus::Listening {
+                return Err(Error::Srt(crate::error::SrtError::new(
+                    "srt_accept_bond",
+                    crate::error::ErrorCode::NoListen,
+                    format!(
+                        "socket @{} is {state}, not listening: libsrt would ignore it and wait",
+                        l.id
+                    ),
+                )));
+            }
+        }
+        let ids: Vec<sys::SRTSOCKET> = listeners.iter().map(|l| l.id).collect();
+        let n = len_arg("srt_accept_bond", ids.len())?;
+        let ms = accept_timeout_ms(timeout)?;
+        // SAFETY: ids is valid for n socket ids during the call; libsrt only reads them.
+        let id = unsafe { sys::srt_accept_bond(ids.as_ptr(), n, ms) };
+        if id == sys::SRT_INVALID_SOCK {
+            return Err(Error::last("srt_accept_bond", None));
+        }
+        // SAFETY: libsrt returned a new socket that we now own.
+        let sock = unsafe { SrtSocket::from_raw(id) };
+        // srt_accept_bond does not report the address; the accepted socket knows it.
+        let addr = sock.getpeername()?;
+        Ok((sock, addr))
+    }
+
+    /// Accepts one connection, waiting at most `timeout` (zero: only one already pending).
+    ///
+    /// Not `srt_accept`: this is [`accept_bond`](Self::accept_bond) with this one listener
+    /// (`srt_accept_bond` with libsrt's own timeout). Not `SRTO_RCVTIMEO` on the listener:
+    /// libsrt 1.5.1's blocking `srt_accept` ignores it, and it would change an option other
+    /// threads see. Works on a blocking or non-blocking listener alike.
+    ///
+    /// # Errors
+    /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when no caller arrived in time; as
+    /// [`accept`](Self::accept) otherwise.
+    pub fn accept_timeout(&self, timeout: Duration) -> Result<(SrtSocket, SocketAddr)> {
+        SrtSocket::accept_bond(&[self], Some(timeout))
+    }
+
+    /// Binds the socket to an existing UDP socket (`srt_bind_acquire`): libsrt takes the
+    /// descriptor over, sends and receives on it, and closes it with the SRT socket. The
+    /// address is the UDP socket's own ([`getsockname`](Self::getsockname) reports it).
+    ///
+    /// On failure the descriptor is closed when libsrt refused before taking it (the socket
+    /// is already bound: `SRT_EINVOP`; the descriptor has no address: `SRT_EINVPARAM`; an
+    /// invalid SRT socket: `SRT_EINVSOCK`). After any other failure libsrt may hold it, so
+    /// srtfu leaves it open rather than risk closing a descriptor twice.
+    ///
+    /// # Errors
+    /// As above, or whatever libsrt reports.
+    pub fn bind_acquire(&self, udp: std::net::UdpSocket) -> Result<()> {
+        use crate::error::ErrorCode as C;
+        use std::os::fd::{AsRawFd, IntoRawFd};
+        // SAFETY: the descriptor is a valid UDP socket owned by `udp` for the whole call.
+        let rc = unsafe { sys::srt_bind_acquire(self.id, udp.as_raw_fd()) };
+        match check(rc, "srt_bind_acquire", None) {
+            Ok(_) => {
+                // libsrt owns the descriptor now.
+                let _ = udp.into_raw_fd();
+                Ok(())
+            }
+            Err(e) => {
+                let untouched = matches!(
+                    e.code(),
+                    Some(C::InvalidOperation | C::InvalidParam | C::InvalidSocket)
+                );
+                if !untouched {
+                    let _ = udp.into_raw_fd();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Connects as [`connect`](Self::connect) does, with the initial sequence number forced
+    /// to `forced_isn` instead of a random one (`srt_connect_debug`; for tests and
+    /// debugging). The connected socket reports it as `SRTO_ISN`.
+    ///
+    /// # Errors
+    /// As [`connect`](Self::connect).
+    pub fn connect_debug<A: ToSocketAddrs>(&self, addr: A, forced_isn: i32) -> Result<()> {
+        let addr = resolve("srt_connect_debug", addr)?;
+        let raw = RawAddr::from(addr);
+        // SAFETY: raw points to a sockaddr of length raw.len that lives across the call.
+        let rc = unsafe { sys::srt_connect_debug(self.id, raw.as_ptr(), raw.len, forced_isn) };
+        check(rc, "srt_connect_debug", Some(self.id))?;
+        let _ = self.connected_to.set(addr);
+        Ok(())
+    }
+
+    /// What waits in the send buffer, unacknowledged (`srt_getsndbuffer`): `(blocks,
+    /// bytes)`, blocks being packets.
+    ///
+    /// # Errors
+    /// An invalid socket.
+    pub fn getsndbuffer(&self) -> Result<(usize, usize)> {
+        let (mut blocks, mut bytes) = (0usize, 0usize);
+        // SAFETY: both pointers are valid for writes of a size_t during the call.
+        let rc = unsafe { sys::srt_getsndbuffer(self.id, &mut blocks, &mut bytes) };
+        check(rc, "srt_getsndbuffer", None)?;
+        Ok((blocks, bytes))
+    }
+}
+
+/// The clock libsrt was built with (`srt_clock_type`): the clock of [`time_now`] and of
+/// message source times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClockType {
+    /// `SRT_SYNC_CLOCK_STDCXX_STEADY`: C++11 `std::chrono::steady_clock`.
+    StdCxxSteady,
+    /// `SRT_SYNC_CLOCK_GETTIME_MONOTONIC`: `clock_gettime(CLOCK_MONOTONIC)`.
+    GettimeMonotonic,
+    /// `SRT_SYNC_CLOCK_WINQPC`: Windows' QueryPerformanceCounter.
+    WinQpc,
+    /// `SRT_SYNC_CLOCK_MACH_ABSTIME`: macOS' mach_absolute_time.
+    MachAbstime,
+    /// `SRT_SYNC_CLOCK_POSIX_GETTIMEOFDAY`: `gettimeofday` (not monotonic).
+    PosixGettimeofday,
+    /// `SRT_SYNC_CLOCK_AMD64_RDTSC`: the x86-64 time stamp counter.
+    Amd64Rdtsc,
+    /// `SRT_SYNC_CLOCK_IA32_RDTSC`: the x86 time stamp counter.
+    Ia32Rdtsc,
+    /// `SRT_SYNC_CLOCK_IA64_ITC`: the Itanium interval time counter.
+    Ia64Itc,
+    /// A value this version of srtfu does not know; the number is kept.
+    Other(i32),
+}
+
+/// The clock libsrt was built with (`srt_clock_type`).
+pub fn clock_type() -> ClockType {
+    // SAFETY: srt_clock_type only returns a build-time constant.
+    let v = unsafe { sys::srt_clock_type() };
+    match u32::try_from(v) {
+        Ok(sys::SRT_SYNC_CLOCK_STDCXX_STEADY) => ClockType::StdCxxSteady,
+        Ok(sys::SRT_SYNC_CLOCK_GETTIME_MONOTONIC) => ClockType::GettimeMonotonic,
+        Ok(sys::SRT_SYNC_CLOCK_WINQPC) => ClockType::WinQpc,
+        Ok(sys::SRT_SYNC_CLOCK_MACH_ABSTIME) => ClockType::MachAbstime,
+        Ok(sys::SRT_SYNC_CLOCK_POSIX_GETTIMEOFDAY) => ClockType::PosixGettimeofday,
+        Ok(sys::SRT_SYNC_CLOCK_AMD64_RDTSC) => ClockType::Amd64Rdtsc,
+        Ok(sys::SRT_SYNC_CLOCK_IA32_RDTSC) => ClockType::Ia32Rdtsc,
+        Ok(sys::SRT_SYNC_CLOCK_IA64_ITC) => ClockType::Ia64Itc,
+        _ => ClockType::Other(v),
+    }
+}
+
+/// What srtfu checks itself before a value reaches libsrt, and how the value is shown in an
+/// error message.
+///
+/// srtfu lets libsrt judge option values (ranges, lengths) and puts its own words on
+/// libsrt's error; it refuses only what libsrt would misread: a string with a NUL byte inside
+/// or too long for libsrt's `int` length. Those refusals carry libsrt's code for an invalid
+/// argument, [`ErrorCode::InvalidParam`](crate::ErrorCode::InvalidParam), as libsrt's own.
 pub trait ValidateValue {
     /// Checks the value for the option named `option`.
     ///
     /// # Errors
-    /// A value libsrt would refuse or misread, naming the option.
+    /// A value libsrt would misread (code `InvalidParam`), naming the option.
     fn validate(&self, option: &'static str) -> Result<()>;
+    /// The value as an error message shows it (a passphrase is hidden).
+    fn shown(&self, option: &'static str) -> String;
 }
 
 impl ValidateValue for String {
     fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_str(option, self)
+        options::check_str(option, self)
     }
-}
-impl ValidateValue for i32 {
-    fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_int(option, *self as i64)
-    }
-}
-impl ValidateValue for i64 {
-    fn validate(&self, option: &'static str) -> Result<()> {
-        options::validate_int(option, *self)
+    fn shown(&self, option: &'static str) -> String {
+        options::shown_str(option, self)
     }
 }
 macro_rules! no_validation {
     ($($t:ty),*) => {$(
         impl ValidateValue for $t {
             fn validate(&self, _option: &'static str) -> Result<()> { Ok(()) }
+            fn shown(&self, _option: &'static str) -> String { format!("{self:?}") }
         }
     )*};
 }
-no_validation!(bool, Linger, TransType, options::KmState, SockStatus);
+no_validation!(
+    i32,
+    i64,
+    bool,
+    Linger,
+    TransType,
+    options::KmState,
+    SockStatus
+);
 
-fn name_option(e: Error, option: &'static str) -> Error {
+/// Puts srtfu's words on libsrt's error for `option`, keeping libsrt's code: the option's
+/// name, and for a refused value (`SRT_EINVPARAM`) the value and what libsrt accepts.
+fn name_option(e: Error, option: &'static str, value: Option<String>) -> Error {
     match e {
         Error::Srt(mut s) => {
-            s.reword(|m| format!("{option}: {m}"));
+            let range = options::accepted_range(option)
+                .filter(|_| s.code() == crate::error::ErrorCode::InvalidParam);
+            s.reword(|m| match (value, range) {
+                (Some(v), Some(r)) => format!("{option} = {v} refused, libsrt takes {r}: {m}"),
+                (Some(v), None) => format!("{option} = {v}: {m}"),
+                (None, _) => format!("{option}: {m}"),
+            });
             Error::Srt(s)
         }
         other => other,

@@ -6,9 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::options::{
-    self, Linger, OptionInfo, ReadWrite, SockOpt, TransType, ValueKind, ALL_OPTIONS,
-};
+use crate::options::{Linger, OptionInfo, ReadWrite, SockOpt, TransType, ValueKind, ALL_OPTIONS};
 use crate::socket::SrtSocket;
 
 /// How a URL's socket connects, as srt-live-transmit's `mode` key.
@@ -59,21 +57,18 @@ impl Value {
                 let n: i64 = parse_int(text).ok_or_else(|| bad("expected an integer".into()))?;
                 let n = i32::try_from(n)
                     .map_err(|_| bad(format!("{n} is out of range for a 32-bit integer")))?;
-                options::validate_int(info.name, n as i64).map_err(|e| rename(e, key))?;
                 Value::Int(n)
             }
             ValueKind::Int64 => {
                 let n = parse_int(text).ok_or_else(|| bad("expected an integer".into()))?;
-                options::validate_int(info.name, n).map_err(|e| rename(e, key))?;
                 Value::Int64(n)
             }
             ValueKind::Bool => Value::Bool(parse_bool(text).ok_or_else(|| {
                 bad("expected a boolean: yes/no, on/off, true/false or 1/0".into())
             })?),
-            ValueKind::Str => {
-                options::validate_str(info.name, text).map_err(|e| rename(e, key))?;
-                Value::Str(text.to_string())
-            }
+            // libsrt judges lengths and ranges when the value is set (in `apply`, through
+            // setsockflag), as for a value set by API.
+            ValueKind::Str => Value::Str(text.to_string()),
             ValueKind::TransType => match text.to_ascii_lowercase().as_str() {
                 "live" => Value::TransType(TransType::Live),
                 "file" => Value::TransType(TransType::File),
@@ -96,14 +91,22 @@ impl Value {
         fn opt<T>(info: &OptionInfo) -> SockOpt<T, ReadWrite> {
             SockOpt::new(info.id, info.name)
         }
-        match self {
+        let res = match self {
             Value::Int(v) => sock.setsockflag(opt::<i32>(info), *v),
             Value::Int64(v) => sock.setsockflag(opt::<i64>(info), *v),
             Value::Bool(v) => sock.setsockflag(opt::<bool>(info), *v),
             Value::Str(v) => sock.setsockflag(opt::<String>(info), v.as_str()),
             Value::TransType(v) => sock.setsockflag(opt::<TransType>(info), *v),
             Value::Linger(v) => sock.setsockflag(opt::<Linger>(info), *v),
-        }
+        };
+        // The error keeps libsrt's code; its message also names the URL key.
+        res.map_err(|e| match e {
+            Error::Srt(mut s) => {
+                s.reword(|m| format!("URL key {}: {m}", info.url_key()));
+                Error::Srt(s)
+            }
+            other => other,
+        })
     }
 
     fn text(&self) -> String {
@@ -116,17 +119,6 @@ impl Value {
             Value::TransType(_) => "live".into(),
             Value::Linger(Linger(d)) => d.map_or(0, |d| d.as_secs()).to_string(),
         }
-    }
-}
-
-fn rename(e: Error, key: &str) -> Error {
-    match e {
-        Error::InvalidOption { value, reason, .. } => Error::InvalidOption {
-            option: key.to_string(),
-            value,
-            reason,
-        },
-        other => other,
     }
 }
 
@@ -164,7 +156,11 @@ pub fn parse_bool(text: &str) -> Option<bool> {
 ///
 /// Booleans accept yes/no, on/off, true/false, 1/0. IPv6 hosts go in brackets
 /// (`srt://[::1]:9000`); hostnames are resolved (IPv4 first). An unknown key, a duplicate key,
-/// an empty value or a bad value is an error naming the key and the value.
+/// an empty value or a value of the wrong type (`latency=abc`) is a parse error naming the
+/// key and the value. Whether a well-typed value is acceptable (`passphrase=short`,
+/// `pbkeylen=17`) libsrt judges when [`SrtSocket::new`] applies it, exactly as for a value
+/// set with `setsockflag`: an error with libsrt's code (`InvalidParam`) naming the URL key
+/// and the option.
 ///
 /// ```
 /// use srtfu::{Mode, SrtUrl};
@@ -292,7 +288,8 @@ impl SrtUrl {
     /// options), then the rest in the order written; `timeout` last.
     ///
     /// # Errors
-    /// libsrt refusing a value; the error names the option.
+    /// libsrt refusing a value: its code, and a message naming the URL key, the option and
+    /// what libsrt accepts.
     pub fn apply_options(&self, sock: &SrtSocket) -> Result<()> {
         let (first, rest): (Vec<_>, Vec<_>) = self
             .options

@@ -330,6 +330,7 @@ fn use_pregenerated() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("bindings.rs"), &text)
         .unwrap_or_else(|e| fail(format!("srt-sys: cannot write bindings.rs: {e}")));
+    write_function_list(&out.join("bindings.rs"), &out);
 }
 
 /// `// bindings generated from libsrt X.Y.Z headers; defines: A B` -> (version, defines).
@@ -434,4 +435,36 @@ fn generate(found: &Found, version_number: u32, defines: &str) {
             Path::display(&dest)
         ))
     });
+    write_function_list(&dest, &out);
+}
+
+/// Writes `functions.rs` next to the bindings: `SRT_FUNCTIONS`, the name of every `srt_*`
+/// function bindgen declared from the headers found, so srtfu can check that each has a
+/// safe mirror (or a reason) on whatever libsrt it is built against.
+fn write_function_list(bindings: &Path, out: &Path) {
+    let text = std::fs::read_to_string(bindings)
+        .unwrap_or_else(|e| fail(format!("srt-sys: cannot read {}: {e}", bindings.display())));
+    let mut names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("pub fn srt_"))
+        .map(|rest| {
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            &rest[..end]
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut list = String::from(
+        "/// Every `srt_*` function declared by the libsrt headers these bindings were made from.\n\
+         pub const SRT_FUNCTIONS: &[&str] = &[\n",
+    );
+    for n in names {
+        list.push_str(&format!("    \"srt_{n}\",\n"));
+    }
+    list.push_str("];\n");
+    let dest = out.join("functions.rs");
+    std::fs::write(&dest, list)
+        .unwrap_or_else(|e| fail(format!("srt-sys: cannot write {}: {e}", dest.display())));
 }

@@ -120,4 +120,73 @@ fn libsrt_logs_go_to_the_log_crate() {
     RECORDER.panic_now.store(false, Ordering::SeqCst);
     provoke_accept_error();
     assert_eq!(libsrt_records_containing("listening").len(), before + 2);
+
+    functional_areas_choose_what_libsrt_logs();
+    log_flags_choose_the_line_format();
+}
+
+/// libsrt refuses SRTO_PBKEYLEN 17 with an error logged in SRT_LOGFA_API_CTRL (`SRT.ac`).
+fn provoke_api_ctrl_error() -> usize {
+    let s = SrtSocket::new_raw().unwrap();
+    assert!(s.setsockflag(srtfu::SRTO_PBKEYLEN, 17).is_err());
+    libsrt_records_containing("SRTO_PBKEYLEN").len()
+}
+
+/// srt_resetlogfa / srt_addlogfa / srt_dellogfa: an area's messages stop and come back.
+fn functional_areas_choose_what_libsrt_logs() {
+    use srtfu::log::{addlogfa, dellogfa, resetlogfa, LogFa};
+    let all: Vec<LogFa> = (0..=LogFa::LASTNONE.0).map(LogFa).collect();
+    let n = provoke_api_ctrl_error();
+    assert!(n >= 1, "the API_CTRL error is logged by default");
+    resetlogfa(&[]).unwrap();
+    assert_eq!(
+        provoke_api_ctrl_error(),
+        n,
+        "every area off: nothing logged"
+    );
+    addlogfa(LogFa::API_CTRL).unwrap();
+    assert_eq!(provoke_api_ctrl_error(), n + 1, "API_CTRL back on");
+    dellogfa(LogFa::API_CTRL).unwrap();
+    assert_eq!(provoke_api_ctrl_error(), n + 1, "API_CTRL off again");
+    resetlogfa(&[LogFa::CONN, LogFa::API_CTRL]).unwrap();
+    assert_eq!(
+        provoke_api_ctrl_error(),
+        n + 2,
+        "API_CTRL among the areas set"
+    );
+    resetlogfa(&all).unwrap();
+    assert_eq!(provoke_api_ctrl_error(), n + 3, "all areas on");
+    // Areas outside libsrt's bitset would abort the process inside libsrt: srtfu refuses
+    // them, with libsrt's code for a bad argument, and changes nothing.
+    for bad in [LogFa(64), LogFa(-1)] {
+        let e = addlogfa(bad).unwrap_err();
+        assert_eq!(e.code(), Some(srtfu::ErrorCode::InvalidParam), "{e}");
+        assert!(e.to_string().contains(&bad.0.to_string()), "{e}");
+        assert!(dellogfa(bad).is_err());
+    }
+    assert!(resetlogfa(&[LogFa::API_CTRL, LogFa(99)]).is_err());
+    assert_eq!(provoke_api_ctrl_error(), n + 4, "nothing changed");
+}
+
+/// srt_setlogflags: without srtfu's flags the record's text carries libsrt's own prefix
+/// (time, thread name, severity); with them, only the area and the message.
+fn log_flags_choose_the_line_format() {
+    use srtfu::log::{setlogflags, LogFlags};
+    let last = || {
+        libsrt_records_containing("SRTO_PBKEYLEN")
+            .pop()
+            .expect("a record")
+            .1
+    };
+    provoke_api_ctrl_error();
+    let plain = last();
+    setlogflags(LogFlags::NONE);
+    provoke_api_ctrl_error();
+    let full = last();
+    setlogflags(LogFlags::DISABLE_TIME | LogFlags::DISABLE_THREADNAME | LogFlags::DISABLE_EOL);
+    provoke_api_ctrl_error();
+    assert_eq!(last(), plain, "srtfu's flags restored");
+    eprintln!("with srtfu's flags: {plain:?}\nwith none: {full:?}");
+    assert!(full.len() > plain.len(), "{full:?} vs {plain:?}");
+    assert!(full.ends_with(plain.as_str()), "{full:?} vs {plain:?}");
 }

@@ -188,8 +188,6 @@ fn known_bad_urls_name_their_problem() {
         ("srt://127.0.0.1:9000?latency=abc", "latency"),
         ("srt://127.0.0.1:9000?nosuch=1", "nosuch"),
         ("srt://127.0.0.1:9000?latency=1&latency=2", "latency"),
-        ("srt://127.0.0.1:9000?passphrase=short", "passphrase"),
-        ("srt://127.0.0.1:9000?pbkeylen=7", "pbkeylen"),
         ("srt://127.0.0.1:9000?mode=sideways", "mode"),
         ("srt://127.0.0.1:9000?state=1", "state"),
         ("srt://[::1:9000", "["),

@@ -52,7 +52,7 @@ fn the_access_list_parses_and_refuses_bad_lines() {
     let a = Access::parse(ACCESS).unwrap();
     assert!(format!("{a:?}").contains("live/studio"));
     let e = Access::parse("live/x short").unwrap_err();
-    assert!(e.contains("line 1") && e.contains("10 to 79"), "{e}");
+    assert!(e.contains("line 1") && e.contains("10 to 80"), "{e}");
     let e = Access::parse("a\n# c\nb one-two-three-four extra").unwrap_err();
     assert!(e.contains("line 3") && e.contains("extra"), "{e}");
     let e = Access::parse("a\na").unwrap_err();

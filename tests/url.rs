@@ -48,10 +48,6 @@ fn bad_urls_name_the_problem() {
         &["passphrase", "empty value"],
     );
     refused(
-        "srt://127.0.0.1:9000?passphrase=short",
-        &["passphrase", "10 to 79"],
-    );
-    refused(
         "srt://127.0.0.1:9000?latency=1&latency=2",
         &["latency", "more than once"],
     );
@@ -75,7 +71,6 @@ fn bad_urls_name_the_problem() {
         "srt://127.0.0.1:9000?transtype=video",
         &["transtype", "video"],
     );
-    refused("srt://127.0.0.1:9000?pbkeylen=20", &["pbkeylen", "20"]);
     refused("srt://127.0.0.1:9000?timeout=-1", &["timeout", "-1"]);
     refused("srt://127.0.0.1:9000/path", &["path"]);
     refused("srt://user@127.0.0.1:9000", &["user"]);
@@ -86,9 +81,9 @@ fn bad_urls_name_the_problem() {
 
 #[test]
 fn passphrase_is_hidden_in_errors_and_debug() {
-    let e = "srt://127.0.0.1:9000?passphrase=secret"
-        .parse::<SrtUrl>()
-        .unwrap_err();
+    // libsrt refuses a 6-byte passphrase when the URL's options are applied.
+    let e = SrtSocket::new("srt://127.0.0.1:9000?passphrase=secret").unwrap_err();
+    assert_eq!(e.code(), Some(ErrorCode::InvalidParam), "{e}");
     let text = e.to_string();
     assert!(
         !text.contains("secret") && text.contains("passphrase"),

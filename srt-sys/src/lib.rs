@@ -13,6 +13,7 @@
 #![allow(missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+include!(concat!(env!("OUT_DIR"), "/functions.rs"));
 
 /// The libsrt version this crate was built against, as written in `srt/version.h`
 /// (`"major.minor.patch"`).
