@@ -40,7 +40,7 @@ use std::fmt;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::epoll::{Epoll, EpollEvents};
+use crate::epoll::{Epoll, EpollEvent, EpollEvents};
 use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::options::{SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
 use crate::socket::SrtSocket;
@@ -511,10 +511,14 @@ fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
     };
     let listener = SrtSocket::from_url(url)?;
     listener.bind(url.local_addr()?)?;
-    listener.listen(1)?;
-    let mut epoll = Epoll::new()?;
+    // Subscribe before listen(): libsrt does not look at a listener's backlog when it is
+    // added to an epoll, so a caller arriving between listen() and the subscription would
+    // raise no event and the wait would time out with a caller pending.
+    let epoll = Epoll::new()?;
     epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
-    if epoll.uwait(Some(t))?.is_empty() {
+    listener.listen(1)?;
+    let mut events = [EpollEvent::default(); 1];
+    if epoll.uwait_into(&mut events, Some(t))?.is_empty() {
         return Err(Error::Srt(SrtError::new(
             "srt_accept",
             ErrorCode::Timeout,
