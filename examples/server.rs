@@ -280,6 +280,11 @@ impl Server {
         // Read everything there is, even from a caller that is leaving.
         loop {
             match client.sock.recvmsg(buf) {
+                // The end of the stream.
+                Ok(0) => {
+                    gone = true;
+                    break;
+                }
                 Ok(n) => {
                     client.stats.bytes += n as u64;
                     client.stats.messages += 1;

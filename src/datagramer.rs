@@ -344,6 +344,11 @@ impl Datagramer {
                 return Ok(None);
             };
             match sock.recvmsg(buf) {
+                // The end of the stream (libsrt's 0): never a payload.
+                Ok(0) => {
+                    self.sock = None;
+                    self.handle_end(Ended::Clean)?;
+                }
                 Ok(n) => {
                     self.last_data = Instant::now();
                     return Ok(Some(n));

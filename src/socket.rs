@@ -549,13 +549,25 @@ impl SrtSocket {
     }
 
     /// Receives into `buf` (`srt_recv`): in live mode one whole message, in file mode what is
-    /// available. Returns the number of bytes, which is 0 only for an empty `buf`.
+    /// available. Returns the number of bytes.
+    ///
+    /// # End of stream
+    /// `Ok(0)` (for a non-empty `buf`) is the end of the stream, as in [`io::Read`]: in file
+    /// mode, once the peer closed and everything it sent was read, libsrt returns 0, and
+    /// again on every later call while it keeps the socket; once libsrt has collected the
+    /// broken socket (0.7–1 s later on loopback, libsrt 1.5.1 and 1.5.3), calls fail with
+    /// `SRT_EINVSOCK` ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket)).
+    /// Readers stop at the first `Ok(0)`. In live mode libsrt reports the peer's close as an
+    /// error instead, the same as a broken link: `SRT_ECONNLOST` on libsrt 1.5.1 and 1.5.2,
+    /// `SRT_EINVSOCK` on 1.5.3 and later (which collect the socket at once); the
+    /// [`Read`](io::Read) impl turns `SRT_ECONNLOST` into `Ok(0)`.
     ///
     /// In live mode, `buf` must hold the largest message (SRTO_PAYLOADSIZE, 1316 by default);
     /// libsrt refuses smaller buffers rather than truncate.
     ///
     /// # Errors
-    /// Connection broken or closed by the peer (`SRT_ECONNLOST`), timeout, would-block.
+    /// Connection broken (or, in live mode, closed by the peer: see above), timeout,
+    /// would-block, a socket libsrt has collected (`SRT_EINVSOCK`).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         let len = len_arg("srt_recv", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
@@ -565,7 +577,8 @@ impl SrtSocket {
             .map_err(|e| self.explain_recv_error(e, buf.len()))
     }
 
-    /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv).
+    /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv). `Ok(0)` is the end
+    /// of the stream, as for [`recv`](Self::recv#end-of-stream).
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -579,7 +592,8 @@ impl SrtSocket {
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
-    /// packet's sequence number and the message number.
+    /// packet's sequence number and the message number. A length of 0 is the end of the
+    /// stream, as for [`recv`](Self::recv#end-of-stream).
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -1034,7 +1048,12 @@ impl fmt::Debug for SrtSocket {
 }
 
 impl io::Read for &SrtSocket {
-    /// One `srt_recv`. A connection the peer closed reads as end of file (0).
+    /// One `srt_recv`. The end of the stream reads as `Ok(0)`: libsrt's own 0 in file mode,
+    /// and `SRT_ECONNLOST` (or `SRT_ENOCONN` on a socket that was connected) in either mode.
+    /// Once libsrt has collected the socket, reads fail with `SRT_EINVSOCK`
+    /// ([`io::ErrorKind::BrokenPipe`]); on libsrt 1.5.3 and later a live socket whose peer
+    /// closed is collected at once, so there the first read after the close fails so (see
+    /// [`SrtSocket::recv`](SrtSocket::recv#end-of-stream)).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
