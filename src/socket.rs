@@ -613,8 +613,17 @@ impl SrtSocket {
     /// (`SRT_DEFAULT_SENDFILE_BLOCK`, 364000) — srtfu passes that number, because libsrt
     /// 1.5.1 given a block of 0 loops forever sending nothing.
     ///
-    /// Note: libsrt 1.5.1's srt_sendfile stalls on loopback after a few MB; srtfu's file
-    /// server sends with [`send`](Self::send) instead.
+    /// # libsrt 1.5.1: never returns for a file above about a fifth of SRTO_SNDBUF
+    /// On libsrt 1.5.1 `srt_sendfile` sends whole blocks until it has sent about a fifth to
+    /// a quarter of the send buffer (SRTO_SNDBUF), then sends nothing more and never returns
+    /// (measured on loopback, waiting 15 s, with 8 MiB files and `block` 364000: the default
+    /// SNDBUF of 12058624 bytes stops after 2548000 bytes, 7 blocks; 3999424 bytes after
+    /// 1092000; 29999360 bytes after 6188000; 999488 bytes after 364000). Files below that
+    /// size return at once (1 MiB and 2.5 MB with the default SNDBUF). When the peer closes,
+    /// the stalled call fails with `SRT_ECONNLOST`; closing this socket itself first waits
+    /// for SRTO_LINGER (180 s by default in file mode). On libsrt 1.5.3, 1.5.4 and 1.5.5 it
+    /// works: every size tried (1 to 32 MiB, default SNDBUF) was sent in under 0.3 s.
+    /// srtfu's file server sends with [`send`](Self::send) instead, on every version.
     ///
     /// # Errors
     /// The file cannot be read, the connection breaks, or the path has a NUL byte.

@@ -143,11 +143,12 @@ fn rust_client_fetches_from_the_c_server() {
 
 /// Records whether srt_sendfile moves a 10 MB file over loopback on this libsrt.
 ///
-/// libsrt 1.5.1 stalls after ~2.5 MB (the project's shared/DESIGN.md, "Findings"; README, "libsrt 1.5.1 behaviour"), which is why the file server
-/// sends with srt_send. The test is written to notice a change either way: on 1.5.1 it
-/// asserts the stall (so if it stops reproducing here, the test fails and the finding must be
-/// revisited); on any other version it prints what happened and asserts only that every byte
-/// that did arrive is correct. Either way the receiver gives up after 5 s.
+/// libsrt 1.5.1 stalls after 2548000 bytes with the default SRTO_SNDBUF (about a fifth of
+/// it; see `SrtSocket::sendfile` and RELIABILITY.md), which is why the file server sends with
+/// srt_send. The test notices a change either way: on 1.5.1 it asserts the stall (so if it
+/// stops reproducing here, the test fails and the finding must be revisited); on 1.5.3 and
+/// later it asserts that all 10 MB arrive (measured: 1.5.3 sends 32 MiB in 0.3 s). Every byte
+/// that did arrive must be correct. Either way the receiver gives up after 5 s.
 #[test]
 fn srt_sendfile_on_this_libsrt() {
     const SIZE: u64 = 10_000_000;
@@ -220,6 +221,14 @@ fn srt_sendfile_on_this_libsrt() {
     drop(c);
     if complete {
         assert_eq!(sending.join().unwrap().unwrap(), SIZE);
+    }
+    if version >= (1, 5, 3) {
+        assert!(
+            complete,
+            "srt_sendfile on libsrt {version:?} moved {} of {SIZE} bytes: 1.5.3 and later were \
+             measured to send it all",
+            got.len()
+        );
     }
     if version == (1, 5, 1) {
         assert!(
