@@ -578,7 +578,7 @@ impl SrtSocket {
     }
 
     /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv). `Ok(0)` is the end
-    /// of the stream, as for [`recv`](Self::recv#end-of-stream).
+    /// of the stream, as for [`recv`](Self::recv) ("End of stream").
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -593,7 +593,7 @@ impl SrtSocket {
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
     /// packet's sequence number and the message number. A length of 0 is the end of the
-    /// stream, as for [`recv`](Self::recv#end-of-stream).
+    /// stream, as for [`recv`](Self::recv) ("End of stream").
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -1062,7 +1062,7 @@ impl io::Read for &SrtSocket {
     /// Once libsrt has collected the socket, reads fail with `SRT_EINVSOCK`
     /// ([`io::ErrorKind::BrokenPipe`]); on libsrt 1.5.3 and later a live socket whose peer
     /// closed is collected at once, so there the first read after the close fails so (see
-    /// [`SrtSocket::recv`](SrtSocket::recv#end-of-stream)).
+    /// [`SrtSocket::recv`], "End of stream").
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
