@@ -344,10 +344,11 @@ impl Datagramer {
                 return Ok(None);
             };
             match sock.recvmsg(buf) {
-                // The end of the stream (libsrt's 0): never a payload.
+                // The end of the stream: never a payload.
                 Ok(0) => {
+                    let ended = self.classify_end();
                     self.sock = None;
-                    self.handle_end(Ended::Clean)?;
+                    self.handle_end(ended)?;
                 }
                 Ok(n) => {
                     self.last_data = Instant::now();
@@ -384,6 +385,27 @@ impl Datagramer {
     pub fn close(&mut self) {
         self.done = true;
         self.sock = None;
+    }
+
+    /// `Ok(0)` from libsrt 1.5.3+ (which answers a collected socket's `SRT_EINVSOCK`, read
+    /// as the end): a clean close unless the link had gone silent for about the idle
+    /// timeout, as [`classify`](Self::classify) judges `SRT_ECONNLOST`.
+    fn classify_end(&self) -> Ended {
+        let since = self.last_data.elapsed();
+        if since < self.peer_idle.mul_f64(0.9) {
+            Ended::Clean
+        } else {
+            Ended::Broken(Error::Srt(SrtError::new(
+                "srt_recvmsg",
+                ErrorCode::ConnLost,
+                format!(
+                    "the connection to {} ended after {since:?} without data \
+                     (SRTO_PEERIDLETIMEO {:?}): the link broke",
+                    peer(&self.url),
+                    self.peer_idle
+                ),
+            )))
+        }
     }
 
     fn classify(&self, e: Error) -> Ended {

@@ -172,6 +172,10 @@ pub struct SrtSocket {
     /// Set once `srt_close` has been called (by [`close`](Self::close),
     /// [`close_ref`](Self::close_ref) or drop), so that the id is closed exactly once.
     closed: AtomicBool,
+    /// Set once a receive reported the end of the stream (libsrt's 0, `SRT_ECONNLOST`, or
+    /// the `SRT_EINVSOCK` of a socket libsrt collected), so that a collection reads as the
+    /// end only when nothing else said so first.
+    ended: AtomicBool,
     /// The address this socket connected to (caller, rendezvous): libsrt 1.5.1's
     /// srt_getpeername reports an empty address on a caller socket, so srtfu keeps it.
     connected_to: OnceLock<SocketAddr>,
@@ -208,6 +212,7 @@ impl SrtSocket {
         Ok(SrtSocket {
             id,
             closed: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
             connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
@@ -267,6 +272,7 @@ impl SrtSocket {
         SrtSocket {
             id,
             closed: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
             connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
@@ -552,29 +558,66 @@ impl SrtSocket {
     /// available. Returns the number of bytes.
     ///
     /// # End of stream
-    /// `Ok(0)` (for a non-empty `buf`) is the end of the stream, as in [`io::Read`]: in file
-    /// mode, once the peer closed and everything it sent was read, libsrt returns 0, and
-    /// again on every later call while it keeps the socket; once libsrt has collected the
-    /// broken socket (0.7–1 s later on loopback, libsrt 1.5.1 and 1.5.3), calls fail with
-    /// `SRT_EINVSOCK` ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket)).
-    /// Readers stop at the first `Ok(0)`. In live mode libsrt reports the peer's close as an
-    /// error instead, the same as a broken link: `SRT_ECONNLOST` on libsrt 1.5.1 and 1.5.2,
-    /// `SRT_EINVSOCK` on 1.5.3 and later (which collect the socket at once); the
-    /// [`Read`](io::Read) impl turns `SRT_ECONNLOST` into `Ok(0)`.
+    /// `Ok(0)` (for a non-empty `buf`) is the end of the stream, as in [`io::Read`]; readers
+    /// stop at the first one. What libsrt answers once the peer closed differs by mode and
+    /// version (measured on loopback), and srtfu reports it so:
+    ///
+    /// - file mode, libsrt 1.5.1 (and 1.5.3 in most runs): libsrt returns 0, again on every
+    ///   call while it keeps the socket, and `SRT_EINVSOCK` once it has collected it
+    ///   (0.7–1 s later) — srtfu passes that on: `Ok(0)`, …, then the error
+    ///   ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket));
+    /// - libsrt 1.5.3 and later may collect the socket before any receive saw the end (1.5.4
+    ///   did within 50 ms in file mode, 1.5.3 and 1.5.4 in live mode), and answer
+    ///   `SRT_EINVSOCK` straight away — srtfu reads the first such answer on a socket it has
+    ///   not closed as the end, `Ok(0)`, and later ones as the error;
+    /// - live mode, libsrt 1.5.1: `SRT_ECONNLOST`, the same as a broken link (the
+    ///   [`Read`](io::Read) impl turns it into `Ok(0)`), then `SRT_EINVSOCK` once collected.
+    ///
+    /// So on every version: the end of the stream shows once as `Ok(0)` (or, live mode on
+    /// 1.5.1, as `SRT_ECONNLOST`), and calls after libsrt collected the socket fail.
     ///
     /// In live mode, `buf` must hold the largest message (SRTO_PAYLOADSIZE, 1316 by default);
     /// libsrt refuses smaller buffers rather than truncate.
     ///
     /// # Errors
-    /// Connection broken (or, in live mode, closed by the peer: see above), timeout,
-    /// would-block, a socket libsrt has collected (`SRT_EINVSOCK`).
+    /// Connection broken (or, live mode on libsrt 1.5.1, closed by the peer: see above),
+    /// timeout, would-block, a socket libsrt has collected (`SRT_EINVSOCK`, after the end
+    /// was reported).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         let len = len_arg("srt_recv", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recv(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recv", None)
-            .map(|n| n as usize)
-            .map_err(|e| self.explain_recv_error(e, buf.len()))
+        self.recv_result(n, "srt_recv", buf.len())
+    }
+
+    /// A receive's return code as srtfu reports it (see [`recv`](Self::recv), "End of
+    /// stream"): libsrt 1.5.3 and later may collect a socket whose connection ended before
+    /// any receive saw the end, and then answer `SRT_EINVSOCK` where 1.5.1 answered 0 or
+    /// `SRT_ECONNLOST`; on a socket srtfu has not closed, the first such answer reads as the
+    /// end of the stream, `Ok(0)`, and only later ones as the error.
+    fn recv_result(&self, rc: c_int, call: &'static str, len: usize) -> Result<usize> {
+        use crate::error::ErrorCode as C;
+        match check(rc, call, None) {
+            Ok(n) => {
+                if n == 0 && len > 0 {
+                    self.ended.store(true, Ordering::Release);
+                }
+                Ok(n as usize)
+            }
+            Err(e) => match e.code() {
+                Some(C::InvalidSocket)
+                    if !self.closed.load(Ordering::Acquire)
+                        && !self.ended.swap(true, Ordering::AcqRel) =>
+                {
+                    Ok(0)
+                }
+                Some(C::ConnLost) => {
+                    self.ended.store(true, Ordering::Release);
+                    Err(e)
+                }
+                _ => Err(self.explain_recv_error(e, len)),
+            },
+        }
     }
 
     /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv). `Ok(0)` is the end
@@ -586,9 +629,7 @@ impl SrtSocket {
         let len = len_arg("srt_recvmsg", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recvmsg(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recvmsg", None)
-            .map(|n| n as usize)
-            .map_err(|e| self.explain_recv_error(e, buf.len()))
+        self.recv_result(n, "srt_recvmsg", buf.len())
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
@@ -603,9 +644,8 @@ impl SrtSocket {
         // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
         let n =
             unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
-        let n =
-            check(n, "srt_recvmsg2", None).map_err(|e| self.explain_recv_error(e, buf.len()))?;
-        Ok((n as usize, MsgCtrl::from_raw(&raw)))
+        let n = self.recv_result(n, "srt_recvmsg2", buf.len())?;
+        Ok((n, MsgCtrl::from_raw(&raw)))
     }
 
     /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
@@ -1057,12 +1097,10 @@ impl fmt::Debug for SrtSocket {
 }
 
 impl io::Read for &SrtSocket {
-    /// One `srt_recv`. The end of the stream reads as `Ok(0)`: libsrt's own 0 in file mode,
-    /// and `SRT_ECONNLOST` (or `SRT_ENOCONN` on a socket that was connected) in either mode.
-    /// Once libsrt has collected the socket, reads fail with `SRT_EINVSOCK`
-    /// ([`io::ErrorKind::BrokenPipe`]); on libsrt 1.5.3 and later a live socket whose peer
-    /// closed is collected at once, so there the first read after the close fails so (see
-    /// [`SrtSocket::recv`], "End of stream").
+    /// One [`SrtSocket::recv`]; the end of the stream reads as `Ok(0)` as there (see its
+    /// "End of stream"), and so do `SRT_ECONNLOST` and `SRT_ENOCONN` on a socket that was
+    /// connected. Once libsrt has collected the socket, later reads fail with
+    /// `SRT_EINVSOCK` ([`io::ErrorKind::BrokenPipe`]).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
