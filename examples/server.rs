@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use srtfu::{
-    sys, Epoll, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_LATENCY, SRTO_PASSPHRASE,
+    sys, Epoll, EpollBuffers, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_LATENCY,
+    SRTO_PASSPHRASE,
 };
 
 /// A many-caller SRT server (one thread, one epoll) with streamid-based access control.
@@ -226,14 +227,13 @@ impl Server {
     pub fn run(&mut self, stop: &AtomicBool, until: Option<Instant>) -> srtfu::Result<()> {
         let mut buf = [0u8; 1500];
         let mut next_report = self.report_every.map(|d| Instant::now() + d);
+        // This thread's wait buffers (the events borrow them, not the server).
+        let mut ready = EpollBuffers::new();
         while !stop.load(Ordering::Relaxed) && until.map_or(true, |t| Instant::now() < t) {
-            let events: Vec<(sys::SRTSOCKET, EpollEvents)> = self
+            let events = self
                 .epoll
-                .uwait(Some(Duration::from_millis(100)))?
-                .iter()
-                .map(|e| (e.socket(), e.events()))
-                .collect();
-            for (id, ev) in events {
+                .uwait(&mut ready, Some(Duration::from_millis(100)))?;
+            for (id, ev) in events.iter().map(|e| (e.socket(), e.events())) {
                 if id == self.listener.id() {
                     self.accept_all()?;
                 } else {
@@ -282,6 +282,11 @@ impl Server {
         // Read everything there is, even from a caller that is leaving.
         loop {
             match client.sock.recvmsg(buf) {
+                // The end of the stream.
+                Ok(0) => {
+                    gone = true;
+                    break;
+                }
                 Ok(n) => {
                     client.stats.bytes += n as u64;
                     client.stats.messages += 1;

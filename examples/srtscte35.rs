@@ -13,6 +13,9 @@
 //! `pts` is the program's latest presentation time (seconds, from the PES headers) when the
 //! cue arrived, `splice_pts` the time the command names (with pts_adjustment), `cue` the whole
 //! splice_info_section in base64 and `details` the command as scte35-reader parsed it (JSON).
+//! A section whose CRC_32 does not match its bytes is still printed, bytes and all, as
+//! `command=invalid ... details="crc mismatch: CRC_32 is 0x..., the section's bytes give
+//! 0x..."`; one scte35-reader cannot parse otherwise is `command=unparsed details=null`.
 //! `--sidecar FILE` writes `pts,cue` lines, the format threefive's scte35inject reads.
 //!
 //! MPEG-TS parsing is mpeg2ts-reader's, SCTE-35 parsing scte35-reader's. The program keeps
@@ -212,11 +215,14 @@ impl psi::WholeCompactSyntaxPayloadParser for CueSection {
     fn section(&mut self, ctx: &mut Ctx, header: &psi::SectionCommonHeader, data: &[u8]) {
         self.parsed.borrow_mut().take();
         self.inner.section(ctx, header, data);
-        let (command, splice_pts, details) =
-            self.parsed
-                .borrow_mut()
-                .take()
-                .unwrap_or(("unparsed", None, String::from("null")));
+        let parsed = self.parsed.borrow_mut().take();
+        let (command, splice_pts, details) = match (parsed, crc_mismatch(data)) {
+            (Some(p), None) => p,
+            // scte35-reader drops a section whose CRC_32 is wrong; an operator must still
+            // see the cue (streams in the field carry such), so say what is wrong.
+            (_, Some(why)) => ("invalid", None, why),
+            (None, None) => ("unparsed", None, String::from("null")),
+        };
         ctx.cues.push(CueLine {
             pts: ctx.last_pts.get(&self.program).copied(),
             pid: self.pid,
@@ -226,6 +232,18 @@ impl psi::WholeCompactSyntaxPayloadParser for CueSection {
             details,
         });
     }
+}
+
+/// `Some("crc mismatch: ...")` when the section's CRC_32 field does not match its bytes.
+fn crc_mismatch(section: &[u8]) -> Option<String> {
+    let (body, crc) = section.split_at(section.len().checked_sub(4)?);
+    let found = u32::from_be_bytes(crc.try_into().ok()?);
+    let computed = mpeg2ts_reader::mpegts_crc::sum32(body);
+    (found != computed).then(|| {
+        format!(
+            "\"crc mismatch: CRC_32 is {found:#010x}, the section's bytes give {computed:#010x}\""
+        )
+    })
 }
 
 type SectionConsumer = psi::SectionPacketConsumer<

@@ -83,6 +83,10 @@ fn main() -> ExitCode {
             print!("srt recvmsg #{i}... ");
             let _ = std::io::stdout().flush();
             match their.recvmsg(&mut msg) {
+                Ok(0) => {
+                    println!("end of stream");
+                    break;
+                }
                 Ok(n) => {
                     // The C program prints the buffer as a C string: up to the first NUL.
                     let text = &msg[..n];

@@ -40,7 +40,7 @@ use std::fmt;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::epoll::{Epoll, EpollEvents};
+use crate::epoll::{Epoll, EpollEvent, EpollEvents};
 use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::options::{SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
 use crate::socket::SrtSocket;
@@ -344,6 +344,12 @@ impl Datagramer {
                 return Ok(None);
             };
             match sock.recvmsg(buf) {
+                // The end of the stream: never a payload.
+                Ok(0) => {
+                    let ended = self.classify_end();
+                    self.sock = None;
+                    self.handle_end(ended)?;
+                }
                 Ok(n) => {
                     self.last_data = Instant::now();
                     return Ok(Some(n));
@@ -379,6 +385,27 @@ impl Datagramer {
     pub fn close(&mut self) {
         self.done = true;
         self.sock = None;
+    }
+
+    /// `Ok(0)` from libsrt 1.5.3+ (which answers a collected socket's `SRT_EINVSOCK`, read
+    /// as the end): a clean close unless the link had gone silent for about the idle
+    /// timeout, as [`classify`](Self::classify) judges `SRT_ECONNLOST`.
+    fn classify_end(&self) -> Ended {
+        let since = self.last_data.elapsed();
+        if since < self.peer_idle.mul_f64(0.9) {
+            Ended::Clean
+        } else {
+            Ended::Broken(Error::Srt(SrtError::new(
+                "srt_recvmsg",
+                ErrorCode::ConnLost,
+                format!(
+                    "the connection to {} ended after {since:?} without data \
+                     (SRTO_PEERIDLETIMEO {:?}): the link broke",
+                    peer(&self.url),
+                    self.peer_idle
+                ),
+            )))
+        }
     }
 
     fn classify(&self, e: Error) -> Ended {
@@ -511,10 +538,14 @@ fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
     };
     let listener = SrtSocket::from_url(url)?;
     listener.bind(url.local_addr()?)?;
-    listener.listen(1)?;
-    let mut epoll = Epoll::new()?;
+    // Subscribe before listen(): libsrt does not look at a listener's backlog when it is
+    // added to an epoll, so a caller arriving between listen() and the subscription would
+    // raise no event and the wait would time out with a caller pending.
+    let epoll = Epoll::new()?;
     epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
-    if epoll.uwait(Some(t))?.is_empty() {
+    listener.listen(1)?;
+    let mut events = [EpollEvent::default(); 1];
+    if epoll.uwait_into(&mut events, Some(t))?.is_empty() {
         return Err(Error::Srt(SrtError::new(
             "srt_accept",
             ErrorCode::Timeout,

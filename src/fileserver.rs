@@ -11,8 +11,9 @@
 //! small requests. The number of concurrent transfers is capped ([`FileServer::max_clients`],
 //! default 64); further callers wait in the listen backlog until a transfer ends.
 //!
-//! Files are sent with `srt_send`, not `srt_sendfile`: libsrt 1.5.1's `srt_sendfile` stalls
-//! on loopback after a few megabytes.
+//! Files are sent with `srt_send`, not `srt_sendfile`: libsrt 1.5.1's `srt_sendfile` never
+//! returns for a file larger than about a fifth of SRTO_SNDBUF (2548000 bytes with the
+//! default buffer; see [`SrtSocket::sendfile`](crate::SrtSocket::sendfile)).
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;

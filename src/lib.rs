@@ -40,7 +40,7 @@ pub use crate::datagramer::{
     close_after_latency, datagramer, Datagramer, DatagramerBuilder, LinkEvent, ReconnectPolicy,
     MIN_RECV_BUFFER,
 };
-pub use crate::epoll::{Epoll, EpollEvent, EpollEvents, EpollFlags, Ready};
+pub use crate::epoll::{Epoll, EpollBuffers, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
 pub use crate::fetch::{
     fetch, fetch_with_progress, file_request_streamid, parse_file_request_streamid, Fetch,

@@ -228,6 +228,10 @@ pub struct SrtSocket {
     /// Set once `srt_close` has been called (by [`close`](Self::close),
     /// [`close_ref`](Self::close_ref) or drop), so that the id is closed exactly once.
     closed: AtomicBool,
+    /// Set once a receive reported the end of the stream (libsrt's 0, `SRT_ECONNLOST`, or
+    /// the `SRT_EINVSOCK` of a socket libsrt collected), so that a collection reads as the
+    /// end only when nothing else said so first.
+    ended: AtomicBool,
     /// The address this socket connected to (caller, rendezvous): libsrt 1.5.1's
     /// srt_getpeername reports an empty address on a caller socket, so srtfu keeps it.
     connected_to: OnceLock<SocketAddr>,
@@ -265,6 +269,7 @@ impl SrtSocket {
         Ok(SrtSocket {
             id,
             closed: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
             connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
@@ -336,6 +341,7 @@ impl SrtSocket {
         SrtSocket {
             id,
             closed: AtomicBool::new(false),
+            ended: AtomicBool::new(false),
             connected_to: OnceLock::new(),
             url: None,
             keepalive: Vec::new(),
@@ -619,23 +625,72 @@ impl SrtSocket {
     }
 
     /// Receives into `buf` (`srt_recv`): in live mode one whole message, in file mode what is
-    /// available. Returns the number of bytes, which is 0 only for an empty `buf`.
+    /// available. Returns the number of bytes.
+    ///
+    /// # End of stream
+    /// `Ok(0)` (for a non-empty `buf`) is the end of the stream, as in [`io::Read`]; readers
+    /// stop at the first one. What libsrt answers once the peer closed differs by mode and
+    /// version (measured on loopback), and srtfu reports it so:
+    ///
+    /// - libsrt returns 0 in file mode, `SRT_ECONNLOST` in live mode (the same as a broken
+    ///   link; the [`Read`](io::Read) impl turns it into `Ok(0)`), again on every call while
+    ///   it keeps the socket, and `SRT_EINVSOCK` once it has collected it: 0.7–1 s after the
+    ///   close on libsrt 1.5.1 (every run), and on 1.5.3–1.5.5 in some runs;
+    /// - libsrt 1.5.3 to 1.5.5 often collect the socket within 50 ms of the close, before a
+    ///   receive saw the end, and then answer `SRT_EINVSOCK` straight away (seen on 1.5.3
+    ///   and 1.5.4 in file mode, on 1.5.3, 1.5.4 and 1.5.5 in live mode) — srtfu reads the
+    ///   first such answer on a socket it has not closed as the end, `Ok(0)`, and later ones
+    ///   as the error ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket)).
+    ///
+    /// So on every version the end of the stream shows as `Ok(0)` (in live mode possibly as
+    /// `SRT_ECONNLOST` instead), and calls after libsrt collected the socket fail.
     ///
     /// In live mode, `buf` must hold the largest message (SRTO_PAYLOADSIZE, 1316 by default);
     /// libsrt refuses smaller buffers rather than truncate.
     ///
     /// # Errors
-    /// Connection broken or closed by the peer (`SRT_ECONNLOST`), timeout, would-block.
+    /// Connection broken (or, in live mode, possibly closed by the peer: see above),
+    /// timeout, would-block, a socket libsrt has collected (`SRT_EINVSOCK`, after the end
+    /// was reported).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
         let len = len_arg("srt_recv", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recv(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recv", None)
-            .map(|n| n as usize)
-            .map_err(|e| self.explain_recv_error(e, buf.len()))
+        self.recv_result(n, "srt_recv", buf.len())
     }
 
-    /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv).
+    /// A receive's return code as srtfu reports it (see [`recv`](Self::recv), "End of
+    /// stream"): libsrt 1.5.3 and later may collect a socket whose connection ended before
+    /// any receive saw the end, and then answer `SRT_EINVSOCK` where 1.5.1 answered 0 or
+    /// `SRT_ECONNLOST`; on a socket srtfu has not closed, the first such answer reads as the
+    /// end of the stream, `Ok(0)`, and only later ones as the error.
+    fn recv_result(&self, rc: c_int, call: &'static str, len: usize) -> Result<usize> {
+        use crate::error::ErrorCode as C;
+        match check(rc, call, None) {
+            Ok(n) => {
+                if n == 0 && len > 0 {
+                    self.ended.store(true, Ordering::Release);
+                }
+                Ok(n as usize)
+            }
+            Err(e) => match e.code() {
+                Some(C::InvalidSocket)
+                    if !self.closed.load(Ordering::Acquire)
+                        && !self.ended.swap(true, Ordering::AcqRel) =>
+                {
+                    Ok(0)
+                }
+                Some(C::ConnLost) => {
+                    self.ended.store(true, Ordering::Release);
+                    Err(e)
+                }
+                _ => Err(self.explain_recv_error(e, len)),
+            },
+        }
+    }
+
+    /// Receives one message (`srt_recvmsg`); see [`recv`](Self::recv). `Ok(0)` is the end
+    /// of the stream, as for [`recv`](Self::recv) ("End of stream").
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -643,13 +698,12 @@ impl SrtSocket {
         let len = len_arg("srt_recvmsg", buf.len())?;
         // SAFETY: buf is valid for writes of len bytes during the call.
         let n = unsafe { sys::srt_recvmsg(self.id, buf.as_mut_ptr() as *mut c_char, len) };
-        check(n, "srt_recvmsg", None)
-            .map(|n| n as usize)
-            .map_err(|e| self.explain_recv_error(e, buf.len()))
+        self.recv_result(n, "srt_recvmsg", buf.len())
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`): source time, the first
-    /// packet's sequence number and the message number.
+    /// packet's sequence number and the message number. A length of 0 is the end of the
+    /// stream, as for [`recv`](Self::recv) ("End of stream").
     ///
     /// # Errors
     /// As [`recv`](Self::recv).
@@ -659,9 +713,8 @@ impl SrtSocket {
         // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
         let n =
             unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
-        let n =
-            check(n, "srt_recvmsg2", None).map_err(|e| self.explain_recv_error(e, buf.len()))?;
-        Ok((n as usize, MsgCtrl::from_raw(&raw)))
+        let n = self.recv_result(n, "srt_recvmsg2", buf.len())?;
+        Ok((n, MsgCtrl::from_raw(&raw)))
     }
 
     /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
@@ -669,8 +722,17 @@ impl SrtSocket {
     /// (`SRT_DEFAULT_SENDFILE_BLOCK`, 364000) — srtfu passes that number, because libsrt
     /// 1.5.1 given a block of 0 loops forever sending nothing.
     ///
-    /// Note: libsrt 1.5.1's srt_sendfile stalls on loopback after a few MB; srtfu's file
-    /// server sends with [`send`](Self::send) instead.
+    /// # libsrt 1.5.1: never returns for a file above about a fifth of SRTO_SNDBUF
+    /// On libsrt 1.5.1 `srt_sendfile` sends whole blocks until it has sent about a fifth to
+    /// a quarter of the send buffer (SRTO_SNDBUF), then sends nothing more and never returns
+    /// (measured on loopback, waiting 15 s, with 8 MiB files and `block` 364000: the default
+    /// SNDBUF of 12058624 bytes stops after 2548000 bytes, 7 blocks; 3999424 bytes after
+    /// 1092000; 29999360 bytes after 6188000; 999488 bytes after 364000). Files below that
+    /// size return at once (1 MiB and 2.5 MB with the default SNDBUF). When the peer closes,
+    /// the stalled call fails with `SRT_ECONNLOST`; closing this socket itself first waits
+    /// for SRTO_LINGER (180 s by default in file mode). On libsrt 1.5.3, 1.5.4 and 1.5.5 it
+    /// works: every size tried (1 to 32 MiB, default SNDBUF) was sent in under 0.5 s.
+    /// srtfu's file server sends with [`send`](Self::send) instead, on every version.
     ///
     /// # Errors
     /// The file cannot be read, the connection breaks, or the path has a NUL byte.
@@ -1316,7 +1378,10 @@ impl fmt::Debug for SrtSocket {
 }
 
 impl io::Read for &SrtSocket {
-    /// One `srt_recv`. A connection the peer closed reads as end of file (0).
+    /// One [`SrtSocket::recv`]; the end of the stream reads as `Ok(0)` as there (see its
+    /// "End of stream"), and so do `SRT_ECONNLOST` and `SRT_ENOCONN` on a socket that was
+    /// connected. Once libsrt has collected the socket, later reads fail with
+    /// `SRT_EINVSOCK` ([`io::ErrorKind::BrokenPipe`]).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);

@@ -223,9 +223,17 @@ fn test_c_client_sends_100_messages_to_test_c_server() {
 /// Streams the SCTE-35 fixture as 1316-byte payloads at about 8 Mb/s, after `junk`
 /// payloads that are not TS.
 pub fn stream_fixture(port: u16, junk: usize) -> thread::JoinHandle<()> {
+    stream_ts(port, junk, fixture())
+}
+
+/// The SCTE-35 fixture's bytes.
+fn fixture() -> Vec<u8> {
+    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts")).expect("fixture")
+}
+
+/// Streams `data` as [`stream_fixture`] does.
+fn stream_ts(port: u16, junk: usize, data: Vec<u8>) -> thread::JoinHandle<()> {
     thread::spawn(move || {
-        let data = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scte35.ts"))
-            .expect("fixture");
         let s = SrtSocket::open(&format!("srt://127.0.0.1:{port}?retries=10&conntimeo=500"))
             .expect("connect");
         thread::sleep(Duration::from_millis(50));
@@ -327,4 +335,55 @@ fn srtscte35_prints_every_cue_across_the_table_change() {
     // Payloads that are not TS are reported and skipped; the program goes on.
     assert!(out.stderr.contains("3 payloads not TS"), "{}", out.stderr);
     assert!(out.stderr.contains("skipping payload 1:"), "{}", out.stderr);
+}
+
+#[test]
+fn srtscte35_prints_a_cue_whose_crc_is_wrong_as_a_crc_mismatch_with_its_bytes() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    // The fixture with the first cue's CRC_32 damaged (its last byte flipped).
+    let cues = cue_list();
+    let section = b64.decode(&cues[0].4).unwrap();
+    let mut data = fixture();
+    let at = data
+        .windows(section.len())
+        .position(|w| w == section.as_slice())
+        .expect("the first cue lies whole in one packet of the fixture");
+    let last = at + section.len() - 1;
+    data[last] ^= 0xff;
+    let mut bad = section.clone();
+    *bad.last_mut().unwrap() ^= 0xff;
+
+    let port = free_port();
+    let p = Proc::spawn(
+        "srtscte35",
+        Command::new(example("srtscte35")).arg(format!("srt://127.0.0.1:{port}?mode=listener")),
+    );
+    stream_ts(port, 0, data).join().unwrap();
+    let out = p.finish(Duration::from_secs(10));
+    assert!(out.success(), "{out:?}");
+    let stdout = out.stdout_text();
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("pts=")).collect();
+    // Still one line per cue: the damaged one is printed, not dropped.
+    assert_eq!(lines.len(), cues.len(), "{stdout}");
+    let first = lines[0];
+    assert!(first.contains("pid=0x86 command=invalid "), "{first}");
+    assert!(
+        first.contains(&format!(" cue={} ", b64.encode(&bad))),
+        "{first}"
+    );
+    let crc = |b: &[u8]| u32::from_be_bytes(b[b.len() - 4..].try_into().unwrap());
+    assert!(
+        first.contains(&format!(
+            "details=\"crc mismatch: CRC_32 is {:#010x}, the section's bytes give {:#010x}\"",
+            crc(&bad),
+            crc(&section)
+        )),
+        "{first}"
+    );
+    // The others parse as before.
+    for (line, cue) in lines[1..].iter().zip(&cues[1..]) {
+        assert!(line.contains(&format!(" command={} ", cue.2)), "{line}");
+        assert!(line.contains(&format!(" cue={} ", cue.4)), "{line}");
+    }
 }

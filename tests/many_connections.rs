@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use srtfu::{sys, Epoll, EpollEvents, SrtSocket, SRTO_RCVBUF, SRTO_SNDBUF};
+use srtfu::{sys, Epoll, EpollBuffers, EpollEvents, SrtSocket, SRTO_RCVBUF, SRTO_SNDBUF};
 
 fn callers() -> usize {
     std::env::var("SRTFU_MANY")
@@ -27,16 +27,17 @@ fn small_buffers(s: &SrtSocket) {
 /// The single-thread echo server: accepts every caller, echoes every message, drops broken
 /// sockets. Returns (accepted, echoed messages) when `stop` is set or the time is up.
 fn echo_server(listener: SrtSocket, stop: Arc<AtomicBool>, limit: Duration) -> (usize, usize) {
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&listener, EpollEvents::IN | EpollEvents::ERR)
         .unwrap();
     let mut clients: HashMap<sys::SRTSOCKET, SrtSocket> = HashMap::new();
     let (mut accepted, mut echoed) = (0, 0);
     let mut buf = [0u8; 1500];
+    let mut ready_buf = EpollBuffers::new();
     let deadline = Instant::now() + limit;
     while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
         let ready: Vec<_> = ep
-            .uwait(Some(Duration::from_millis(50)))
+            .uwait(&mut ready_buf, Some(Duration::from_millis(50)))
             .unwrap()
             .iter()
             .map(|e| (e.socket(), e.events()))
@@ -98,7 +99,7 @@ fn hundreds_of_callers_each_exchange_data_with_a_single_thread_epoll_server() {
 
     // The callers, driven by this one thread through their own epoll.
     let started = Instant::now();
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     let mut socks: HashMap<sys::SRTSOCKET, (usize, SrtSocket)> = HashMap::new();
     for i in 0..n {
         let c = SrtSocket::new_raw().unwrap();
@@ -113,10 +114,11 @@ fn hundreds_of_callers_each_exchange_data_with_a_single_thread_epoll_server() {
     let mut done = vec![false; n];
     let mut failed = Vec::new();
     let mut buf = [0u8; 1500];
+    let mut ready_buf = EpollBuffers::new();
     let deadline = Instant::now() + Duration::from_secs(40);
     while done.iter().any(|d| !d) && failed.is_empty() && Instant::now() < deadline {
         let ready: Vec<_> = ep
-            .uwait(Some(Duration::from_millis(100)))
+            .uwait(&mut ready_buf, Some(Duration::from_millis(100)))
             .unwrap()
             .iter()
             .map(|e| (e.socket(), e.events()))

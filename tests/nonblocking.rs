@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use srtfu::{
-    ConnectFailure, Epoll, EpollEvents, ErrorCode, SockStatus, SrtSocket, TransType,
+    ConnectFailure, Epoll, EpollBuffers, EpollEvents, ErrorCode, SockStatus, SrtSocket, TransType,
     SRTO_CONNTIMEO, SRTO_SNDBUF, SRTO_TRANSTYPE,
 };
 
@@ -40,10 +40,13 @@ fn async_caller() -> (SrtSocket, mpsc::Receiver<ConnectFailure>, Epoll) {
 }
 
 /// Waits (bounded) until `sock` reports one of `want` on `ep`; returns what it reported.
-fn wait_for(ep: &mut Epoll, sock: &SrtSocket, want: EpollEvents, limit: Duration) -> EpollEvents {
+fn wait_for(ep: &Epoll, sock: &SrtSocket, want: EpollEvents, limit: Duration) -> EpollEvents {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        for ev in ep.uwait(Some(Duration::from_millis(100))).unwrap() {
+        for ev in ep
+            .uwait(&mut EpollBuffers::new(), Some(Duration::from_millis(100)))
+            .unwrap()
+        {
             if ev.socket() == sock.id() && ev.events().intersects(want) {
                 return ev.events();
             }
@@ -61,7 +64,7 @@ fn nb_pair(transtype: TransType) -> (SrtSocket, SrtSocket) {
     let c = SrtSocket::new_raw().unwrap();
     c.setsockflag(SRTO_TRANSTYPE, transtype).unwrap();
     c.set_blocking(false).unwrap();
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&l, EpollEvents::IN).unwrap();
     ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
         .unwrap();
@@ -71,14 +74,14 @@ fn nb_pair(transtype: TransType) -> (SrtSocket, SrtSocket) {
     c.connect(addr).unwrap();
     assert!(t.elapsed() < Duration::from_millis(500));
     let ev = wait_for(
-        &mut ep,
+        &ep,
         &c,
         EpollEvents::OUT | EpollEvents::ERR,
         Duration::from_secs(3),
     );
     assert_eq!(ev & EpollEvents::ERR, EpollEvents::empty(), "{ev:?}");
     assert_eq!(c.getsockstate(), SockStatus::Connected);
-    wait_for(&mut ep, &l, EpollEvents::IN, Duration::from_secs(3));
+    wait_for(&ep, &l, EpollEvents::IN, Duration::from_secs(3));
     let (s, from) = l.accept().unwrap();
     assert_eq!(from, c.getsockname().unwrap());
     (c, s)
@@ -107,11 +110,11 @@ fn connect_accept_recv_and_send_through_epoll() {
     let ioerr = (&s).read(&mut buf).unwrap_err();
     assert_eq!(ioerr.kind(), io::ErrorKind::WouldBlock);
 
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&s, EpollEvents::IN | EpollEvents::ERR)
         .unwrap();
     (&c).write_all(b"through epoll").unwrap();
-    wait_for(&mut ep, &s, EpollEvents::IN, Duration::from_secs(3));
+    wait_for(&ep, &s, EpollEvents::IN, Duration::from_secs(3));
     let n = s.recvmsg(&mut buf).unwrap();
     assert_eq!(&buf[..n], b"through epoll");
     assert!(s.recvmsg(&mut buf).unwrap_err().is_would_block());
@@ -125,10 +128,10 @@ fn send_would_block_when_the_buffer_is_full_and_out_says_when_to_retry() {
     c.setsockflag(SRTO_SNDBUF, 64 * 1024).unwrap();
     // Watch the listener before the caller arrives: libsrt 1.5.1 does not report callers
     // already pending when a listener is added (see the test below).
-    let mut lep = Epoll::new().unwrap();
+    let lep = Epoll::new().unwrap();
     lep.add_usock(&l, EpollEvents::IN).unwrap();
     c.connect(addr).unwrap(); // blocking connect, then non-blocking data
-    wait_for(&mut lep, &l, EpollEvents::IN, Duration::from_secs(3));
+    wait_for(&lep, &l, EpollEvents::IN, Duration::from_secs(3));
     let (s, _) = l.accept().unwrap();
     // Accepted sockets inherit the listener's non-blocking mode; this one reads blocking.
     assert!(!s.getsockflag(srtfu::SRTO_RCVSYN).unwrap());
@@ -156,7 +159,7 @@ fn send_would_block_when_the_buffer_is_full_and_out_says_when_to_retry() {
     assert_eq!(ioerr.kind(), io::ErrorKind::WouldBlock);
 
     // Drain on the other side; OUT tells the sender it may go on, and every byte arrives.
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
         .unwrap();
     let mut buf = vec![0u8; 64 * 1024];
@@ -166,7 +169,7 @@ fn send_would_block_when_the_buffer_is_full_and_out_says_when_to_retry() {
         got += s.recv(&mut buf).unwrap();
     }
     assert_eq!(got, sent);
-    let ev = wait_for(&mut ep, &c, EpollEvents::OUT, Duration::from_secs(3));
+    let ev = wait_for(&ep, &c, EpollEvents::OUT, Duration::from_secs(3));
     assert!(!ev.contains(EpollEvents::ERR));
     assert_eq!(c.send(&chunk).unwrap(), chunk.len());
 }
@@ -177,13 +180,13 @@ fn connect_to_a_port_without_listener_fails_through_epoll_err_within_conntimeo()
     let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = silent.local_addr().unwrap();
 
-    let (c, rx, mut ep) = async_caller();
+    let (c, rx, ep) = async_caller();
     c.setsockflag(SRTO_CONNTIMEO, 500).unwrap();
 
     let t = Instant::now();
     c.connect(addr).unwrap();
     let ev = wait_for(
-        &mut ep,
+        &ep,
         &c,
         EpollEvents::OUT | EpollEvents::ERR,
         Duration::from_secs(5),
@@ -216,9 +219,9 @@ fn a_rejected_async_connect_reaches_the_connect_callback_with_its_reason() {
     l.listen(4).unwrap();
     let addr = l.getsockname().unwrap();
 
-    let (c, rx, mut ep) = async_caller();
+    let (c, rx, ep) = async_caller();
     c.connect(addr).unwrap();
-    let ev = wait_for(&mut ep, &c, EpollEvents::ERR, Duration::from_secs(3));
+    let ev = wait_for(&ep, &c, EpollEvents::ERR, Duration::from_secs(3));
     assert!(ev.contains(EpollEvents::ERR));
     let failure = rx.recv_timeout(Duration::from_secs(2)).unwrap();
     assert_eq!(failure.peer, Some(addr));
@@ -239,10 +242,10 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     c1.connect(addr).unwrap();
     // The caller's connect returns before the listener side has queued it; let it settle.
     std::thread::sleep(Duration::from_millis(300));
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&l, EpollEvents::IN).unwrap();
     assert!(ep
-        .uwait(Some(Duration::from_millis(300)))
+        .uwait(&mut EpollBuffers::new(), Some(Duration::from_millis(300)))
         .unwrap()
         .is_empty());
     // Yet a caller is pending.
@@ -251,7 +254,7 @@ fn a_listener_added_after_callers_arrived_is_not_reported_until_the_next_one() {
     // The next caller raises IN as usual.
     let c2 = SrtSocket::new_raw().unwrap();
     c2.connect(addr).unwrap();
-    wait_for(&mut ep, &l, EpollEvents::IN, Duration::from_secs(3));
+    wait_for(&ep, &l, EpollEvents::IN, Duration::from_secs(3));
     assert_eq!(l.accept().unwrap().1, c2.getsockname().unwrap());
 }
 
@@ -269,7 +272,7 @@ fn a_panicking_connect_callback_is_contained() {
         panic!("connect callback bug");
     })
     .unwrap();
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
         .unwrap();
     c.connect(silent.local_addr().unwrap()).unwrap();
@@ -278,7 +281,7 @@ fn a_panicking_connect_callback_is_contained() {
         rx.recv_timeout(Duration::from_secs(3)).unwrap(),
         ErrorCode::NoServer
     );
-    let ev = wait_for(&mut ep, &c, EpollEvents::ERR, Duration::from_secs(3));
+    let ev = wait_for(&ep, &c, EpollEvents::ERR, Duration::from_secs(3));
     assert!(ev.contains(EpollEvents::ERR));
     // The process and libsrt still work: a fresh pair connects.
     let (a, b) = nb_pair(TransType::Live);
