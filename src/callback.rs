@@ -405,10 +405,9 @@ impl SrtSocket {
         };
         check(rc, "srt_listen_callback", None)
             .map(drop)
-            .map_err(|e| {
+            .inspect_err(|_| {
                 // libsrt did not take it (refused, or the socket is gone): drop the closure now.
                 drop(self.keepalive.pop());
-                e
             })
     }
 
@@ -446,10 +445,9 @@ impl SrtSocket {
         };
         check(rc, "srt_connect_callback", None)
             .map(drop)
-            .map_err(|e| {
+            .inspect_err(|_| {
                 // libsrt did not take it (refused, or the socket is gone): drop the closure now.
                 drop(self.keepalive.pop());
-                e
             })
     }
 }

@@ -573,6 +573,10 @@ impl SrtSocket {
     ///
     /// # Errors
     /// Not connected, broken, timeout (SRTO_SNDTIMEO), would-block, or a message too large.
+    /// After the peer closed: `SRT_ECONNLOST` ([`ErrorCode::ConnLost`](crate::ErrorCode::ConnLost));
+    /// libsrt 1.5.3 and later often collect such a socket within ~50 ms, and a send after
+    /// that answers `SRT_EINVSOCK` ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket))
+    /// instead. The same holds for the other send calls.
     pub fn send(&self, buf: &[u8]) -> Result<usize> {
         let len = len_arg("srt_send", buf.len())?;
         // SAFETY: buf is valid for len bytes during the call.

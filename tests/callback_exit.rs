@@ -114,10 +114,14 @@ where
 }
 
 /// Waits (bounded) until `sock` reports ERR on `ep`.
-fn wait_err(ep: &mut Epoll, sock: &SrtSocket) {
+fn wait_err(ep: &Epoll, sock: &SrtSocket) {
     let deadline = Instant::now() + Duration::from_secs(3);
+    let mut buf = srtfu::EpollBuffers::new();
     while Instant::now() < deadline {
-        for ev in ep.uwait(Some(Duration::from_millis(100))).unwrap() {
+        for ev in ep
+            .uwait(&mut buf, Some(Duration::from_millis(100)))
+            .unwrap()
+        {
             if ev.socket() == sock.id() && ev.events().contains(EpollEvents::ERR) {
                 return;
             }
@@ -181,7 +185,7 @@ fn panicking_connect_callback() {
         tx.send(f.error).unwrap();
         panic!("connect callback bug");
     });
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
         .unwrap();
     c.connect(addr).unwrap();
@@ -189,7 +193,7 @@ fn panicking_connect_callback() {
         rx.recv_timeout(Duration::from_secs(3)).unwrap(),
         ErrorCode::NoServer
     );
-    wait_err(&mut ep, &c);
+    wait_err(&ep, &c);
     // The socket is closed and the process exits at once, while libsrt's thread may still
     // be in the panic hook (slow with RUST_BACKTRACE=1: it symbolizes a backtrace).
 }
@@ -263,7 +267,7 @@ fn closed_while_connect_callback_runs() {
         trail.extend_from_slice(b"after close");
         done_tx.send((closed, trail.clone())).unwrap();
     });
-    let mut ep = Epoll::new().unwrap();
+    let ep = Epoll::new().unwrap();
     ep.add_usock(&c, EpollEvents::OUT | EpollEvents::ERR)
         .unwrap();
     c.connect(addr).unwrap();
@@ -271,7 +275,7 @@ fn closed_while_connect_callback_runs() {
         entered_rx.recv_timeout(Duration::from_secs(3)).unwrap(),
         ErrorCode::NoServer
     );
-    wait_err(&mut ep, &c);
+    wait_err(&ep, &c);
     drop(ep);
     drop(c); // srt_close while libsrt is inside the callback
     closed_tx.send(()).unwrap();
