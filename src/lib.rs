@@ -28,9 +28,13 @@ pub mod fetch;
 mod fileserver;
 pub mod log;
 pub mod options;
+#[cfg(feature = "tokio")]
+mod reactor;
 mod reject;
 mod socket;
 mod stats;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod ts;
 mod url;
 
