@@ -1,5 +1,5 @@
-//! Async srtfu for tokio (cargo feature `tokio`): [`AsyncSrtSocket`] and the async
-//! datagramer [`AsyncDatagramer`].
+//! Async srtfu for tokio (cargo feature `tokio`): [`AsyncSrtSocket`], the async
+//! datagramer [`AsyncDatagramer`] and an async [`fetch`].
 //!
 //! SRT sockets are not file descriptors, so tokio's own reactor cannot watch them. srtfu runs
 //! one reactor thread per process (named `srtfu-reactor`) that waits in `srt_epoll_uwait`
@@ -45,7 +45,9 @@
 //!   connection attempt running in libsrt for `connect_addr`.
 
 use std::future::poll_fn;
+use std::io::Write;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -56,7 +58,7 @@ use crate::reactor::{Direction, Registration};
 use crate::reject::RejectReason;
 use crate::socket::{is_eof, MsgCtrl, SrtSocket};
 use crate::url::{Mode, SrtUrl};
-use crate::{IncomingCaller, SRTO_PAYLOADSIZE};
+use crate::{FetchSummary, IncomingCaller, SRTO_PAYLOADSIZE};
 
 pub use crate::reactor::{reactor_threads, REACTOR_THREAD_NAME};
 
@@ -120,18 +122,23 @@ impl AsyncSrtSocket {
     /// [reject reason](Error::reject_reason)).
     pub async fn connect(url: &str) -> Result<AsyncSrtSocket> {
         let parsed: SrtUrl = url.parse()?;
+        AsyncSrtSocket::connect_parsed(&parsed).await
+    }
+
+    /// [`connect`](Self::connect) with a parsed URL.
+    async fn connect_parsed(parsed: &SrtUrl) -> Result<AsyncSrtSocket> {
         if parsed.mode() == Mode::Listener {
             return Err(Error::invalid_argument(
                 "srt_connect",
                 format!(
-                    "{url} is a listener URL (no host, or mode=listener): \
+                    "{parsed:?} is a listener URL (no host, or mode=listener): \
                      use AsyncSrtSocket::new, bind_url, listen and accept"
                 ),
             ));
         }
         let mut attempt = 0;
         loop {
-            let sock = AsyncSrtSocket::from_socket(SrtSocket::from_url(&parsed)?)?;
+            let sock = AsyncSrtSocket::from_socket(SrtSocket::from_url(parsed)?)?;
             let started = match parsed.mode() {
                 Mode::Rendezvous => sock
                     .sock
@@ -146,7 +153,12 @@ impl AsyncSrtSocket {
                 Ok(()) => return Ok(sock),
                 Err(e) if e.is_timeout() && attempt < parsed.retries() => {
                     attempt += 1;
-                    log::warn!("connect to {url} timed out; retry {attempt}");
+                    log::warn!(
+                        "connect to {}:{} timed out; retry {attempt} of {}",
+                        parsed.host(),
+                        parsed.port(),
+                        parsed.retries()
+                    );
                 }
                 Err(e) => return Err(e),
             }
@@ -663,5 +675,114 @@ impl<'a> futures_sink::Sink<&'a [u8]> for AsyncDatagramer {
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<()>> {
         self.get_mut().poll_flush_pending(cx)
+    }
+}
+
+/// Downloads `remote` from a file server into `local` (async [`fetch`](crate::fetch), same
+/// wire protocol: libsrt's examples/sendfile.cpp and recvfile.cpp, and srtfu's
+/// [`FileServer`](crate::FileServer)). Connects as a caller (or by rendezvous) in file mode
+/// with the URL's options, sends the name, receives the size and the bytes. The file appears
+/// at `local` only when complete (written to a hidden part file beside it, then renamed).
+///
+/// The local file is written with plain (blocking) writes of at most
+/// [`FETCH_BUFFER_SIZE`](crate::FETCH_BUFFER_SIZE) bytes; on slow storage, run the fetch on
+/// a runtime thread that may block, or in `spawn_blocking` with the sync
+/// [`fetch`](crate::fetch).
+///
+/// Not cancel-safe in the sense of resuming: a dropped future closes the connection and
+/// removes the part file; nothing appears at `local`.
+///
+/// # Errors
+/// As [`fetch`](crate::fetch): a bad URL or name, a failed connection,
+/// [`Error::RemoteNotFound`] when the server has no such file, [`Error::Incomplete`] when
+/// the connection ends early, or a local I/O error.
+pub async fn fetch(url: &str, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
+    let parsed: SrtUrl = url.parse()?;
+    let parsed = parsed.with("transtype", "file")?;
+    let sock = AsyncSrtSocket::connect_parsed(&parsed).await?;
+    sock.fetch(remote, local).await
+}
+
+impl AsyncSrtSocket {
+    /// Downloads `remote` over this connected file-mode socket into `local`; see
+    /// [`fetch`](crate::tokio::fetch).
+    ///
+    /// # Errors
+    /// As [`fetch`](crate::tokio::fetch).
+    pub async fn fetch(&self, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
+        let local = local.as_ref();
+        let start = Instant::now();
+        let req = crate::fetch::request_bytes(remote)?;
+        let mut sent = 0;
+        while sent < req.len() {
+            sent += self.send(&req[sent..]).await?;
+        }
+        let mut size = [0u8; 8];
+        self.recv_exact(&mut size).await?;
+        let mut stats = self.sock.bstats(false).unwrap_or_default();
+        let size = i64::from_ne_bytes(size);
+        if size == -1 {
+            return Err(Error::RemoteNotFound {
+                path: remote.to_string(),
+            });
+        }
+        let total = u64::try_from(size).map_err(|_| {
+            Error::io(
+                format!("fetch {remote:?}"),
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("the server announced a negative size {size}"),
+                ),
+            )
+        })?;
+        let mut part = crate::fetch::PartFile::create(local)?;
+        let mut buf = vec![0u8; crate::FETCH_BUFFER_SIZE.min(total.max(1) as usize)];
+        let mut done = 0u64;
+        while done < total {
+            let want = buf.len().min((total - done) as usize);
+            let n = match self.recv(&mut buf[..want]).await {
+                Ok(0) => Err(Error::io(
+                    "srt_recv",
+                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+                )),
+                other => other,
+            }
+            .map_err(|e| Error::Incomplete {
+                path: remote.to_string(),
+                received: done,
+                expected: total,
+                source: Box::new(e),
+            })?;
+            part.file
+                .write_all(&buf[..n])
+                .map_err(|e| Error::io(format!("write {:?}", part.path), e))?;
+            done += n as u64;
+            if let Ok(s) = self.sock.bstats(false) {
+                stats = s;
+            }
+        }
+        part.commit(local)?;
+        Ok(FetchSummary {
+            remote: remote.to_string(),
+            local: local.to_path_buf(),
+            bytes: done,
+            duration: start.elapsed(),
+            stats,
+        })
+    }
+
+    async fn recv_exact(&self, buf: &mut [u8]) -> Result<()> {
+        let mut got = 0;
+        while got < buf.len() {
+            let n = self.recv(&mut buf[got..]).await?;
+            if n == 0 {
+                return Err(Error::io(
+                    "srt_recv",
+                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+                ));
+            }
+            got += n;
+        }
+        Ok(())
     }
 }
