@@ -678,7 +678,7 @@ impl<'a> futures_sink::Sink<&'a [u8]> for AsyncDatagramer {
     }
 }
 
-/// Downloads `remote` from a file server into `local` (async [`fetch`](crate::fetch), same
+/// Downloads `remote` from a file server into `local` (async [`fetch`](fn@crate::fetch), same
 /// wire protocol: libsrt's examples/sendfile.cpp and recvfile.cpp, and srtfu's
 /// [`FileServer`](crate::FileServer)). Connects as a caller (or by rendezvous) in file mode
 /// with the URL's options, sends the name, receives the size and the bytes. The file appears
@@ -687,13 +687,13 @@ impl<'a> futures_sink::Sink<&'a [u8]> for AsyncDatagramer {
 /// The local file is written with plain (blocking) writes of at most
 /// [`FETCH_BUFFER_SIZE`](crate::FETCH_BUFFER_SIZE) bytes; on slow storage, run the fetch on
 /// a runtime thread that may block, or in `spawn_blocking` with the sync
-/// [`fetch`](crate::fetch).
+/// [`fetch`](fn@crate::fetch).
 ///
 /// Not cancel-safe in the sense of resuming: a dropped future closes the connection and
 /// removes the part file; nothing appears at `local`.
 ///
 /// # Errors
-/// As [`fetch`](crate::fetch): a bad URL or name, a failed connection,
+/// As [`fetch`](fn@crate::fetch): a bad URL or name, a failed connection,
 /// [`Error::RemoteNotFound`] when the server has no such file, [`Error::Incomplete`] when
 /// the connection ends early, or a local I/O error.
 pub async fn fetch(url: &str, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
@@ -705,10 +705,10 @@ pub async fn fetch(url: &str, remote: &str, local: impl AsRef<Path>) -> Result<F
 
 impl AsyncSrtSocket {
     /// Downloads `remote` over this connected file-mode socket into `local`; see
-    /// [`fetch`](crate::tokio::fetch).
+    /// [`fetch`](fn@fetch).
     ///
     /// # Errors
-    /// As [`fetch`](crate::tokio::fetch).
+    /// As [`fetch`](fn@fetch).
     pub async fn fetch(&self, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
         let local = local.as_ref();
         let start = Instant::now();
