@@ -30,7 +30,12 @@ use std::time::Duration;
 
 use clap::Parser;
 use srtfu::tokio::AsyncSrtSocket;
-use srtfu::{RejectReason, SrtSocket, TransType, SRTO_PASSPHRASE, SRTO_TRANSTYPE};
+use srtfu::{
+    RejectReason, SrtSocket, TransType, SRTO_PASSPHRASE, SRTO_PAYLOADSIZE, SRTO_TRANSTYPE,
+};
+
+/// libsrt's largest live-mode payload (`SRT_LIVE_MAX_PLSIZE`).
+const MAX_LIVE_PAYLOAD: i32 = 1456;
 use tokio::sync::mpsc;
 
 /// What a caller asks for in its stream id.
@@ -184,6 +189,9 @@ impl Relay {
     pub fn listener(&self, addr: SocketAddr) -> srtfu::Result<AsyncSrtSocket> {
         let mut l = SrtSocket::new_raw()?;
         l.setsockflag(SRTO_TRANSTYPE, TransType::Live)?;
+        // Accepted sockets inherit it: readers can be sent the largest live payload a
+        // publisher may use (srt-live-transmit sends 1456 bytes), not only 1316.
+        l.setsockflag(SRTO_PAYLOADSIZE, MAX_LIVE_PAYLOAD)?;
         let relay = self.clone();
         l.listen_callback(move |caller| {
             let (_, pass) = relay.admit(caller.streamid()).map_err(|r| {
@@ -286,7 +294,8 @@ impl Relay {
             .push(Reader { id, tx });
         tokio::spawn(async move {
             while let Some(p) = rx.recv().await {
-                if sock.sendmsg2(&p, None).await.is_err() {
+                if let Err(e) = sock.sendmsg2(&p, None).await {
+                    eprintln!("relay: reader {id}: {e}");
                     break;
                 }
             }
