@@ -106,6 +106,13 @@ pub fn reactor_threads() -> usize {
     THREADS.load(Ordering::Acquire)
 }
 
+/// How many sockets the running reactor watches (0 when none runs). For tests and
+/// diagnostics: after every async socket but `n` is dropped, this is `n`.
+pub fn reactor_sockets() -> usize {
+    let current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+    current.as_ref().map_or(0, |r| r.ios().len())
+}
+
 const SUBSCRIPTION: EpollEvents = EpollEvents::IN
     .union(EpollEvents::OUT)
     .union(EpollEvents::ERR)

@@ -60,7 +60,7 @@ use crate::socket::{is_eof, MsgCtrl, SrtSocket};
 use crate::url::{Mode, SrtUrl};
 use crate::{FetchSummary, IncomingCaller, SRTO_PAYLOADSIZE};
 
-pub use crate::reactor::{reactor_threads, REACTOR_THREAD_NAME};
+pub use crate::reactor::{reactor_sockets, reactor_threads, REACTOR_THREAD_NAME};
 
 /// A non-blocking [`SrtSocket`] driven by srtfu's reactor; its methods are the sync ones
 /// as futures (`srt_recvmsg` is [`recvmsg`](Self::recvmsg)`.await`, and so on).
@@ -114,6 +114,11 @@ impl AsyncSrtSocket {
     /// connected (OUT) or failed (ERR).
     ///
     /// Not cancel-safe: dropping the future closes the socket being connected.
+    ///
+    /// A connection that was made and ended again before the task looked (the peer closed
+    /// at once) is returned as connected: its first receive reports the end. libsrt keeps no
+    /// record of "was connected", so srtfu tells the two apart by the reject reason, which
+    /// libsrt sets for every failed attempt and leaves `SRT_REJ_UNKNOWN` otherwise.
     ///
     /// # Errors
     /// A bad URL, a listener URL (use [`bind_url`](Self::bind_url) and
@@ -197,6 +202,15 @@ impl AsyncSrtSocket {
             .poll_ready(cx, Direction::Write, || match self.sock.getsockstate() {
                 SockStatus::Connected => Some(Ok(())),
                 SockStatus::Connecting | SockStatus::Opened | SockStatus::Init => None,
+                // Connected, then ended before this poll looked (a peer that closes right
+                // after accepting): libsrt records a reject reason for every failed
+                // connection attempt (SRT_REJ_TIMEOUT, SRT_REJ_PEER, ...) and none for a
+                // connection that was made. The first receive reports the end.
+                SockStatus::Broken | SockStatus::Closing | SockStatus::Closed
+                    if self.sock.getrejectreason() == RejectReason::Unknown =>
+                {
+                    Some(Ok(()))
+                }
                 state => Some(Err(self.connect_failure(call, state))),
             })
     }
