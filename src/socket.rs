@@ -562,25 +562,24 @@ impl SrtSocket {
     /// stop at the first one. What libsrt answers once the peer closed differs by mode and
     /// version (measured on loopback), and srtfu reports it so:
     ///
-    /// - file mode, libsrt 1.5.1 (and 1.5.3 in most runs): libsrt returns 0, again on every
-    ///   call while it keeps the socket, and `SRT_EINVSOCK` once it has collected it
-    ///   (0.7–1 s later) — srtfu passes that on: `Ok(0)`, …, then the error
-    ///   ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket));
-    /// - libsrt 1.5.3 and later may collect the socket before any receive saw the end (1.5.4
-    ///   did within 50 ms in file mode, 1.5.3 and 1.5.4 in live mode), and answer
-    ///   `SRT_EINVSOCK` straight away — srtfu reads the first such answer on a socket it has
-    ///   not closed as the end, `Ok(0)`, and later ones as the error;
-    /// - live mode, libsrt 1.5.1: `SRT_ECONNLOST`, the same as a broken link (the
-    ///   [`Read`](io::Read) impl turns it into `Ok(0)`), then `SRT_EINVSOCK` once collected.
+    /// - libsrt returns 0 in file mode, `SRT_ECONNLOST` in live mode (the same as a broken
+    ///   link; the [`Read`](io::Read) impl turns it into `Ok(0)`), again on every call while
+    ///   it keeps the socket, and `SRT_EINVSOCK` once it has collected it: 0.7–1 s after the
+    ///   close on libsrt 1.5.1 (every run), and on 1.5.3–1.5.5 in some runs;
+    /// - libsrt 1.5.3 to 1.5.5 often collect the socket within 50 ms of the close, before a
+    ///   receive saw the end, and then answer `SRT_EINVSOCK` straight away (seen on 1.5.3
+    ///   and 1.5.4 in file mode, on 1.5.3, 1.5.4 and 1.5.5 in live mode) — srtfu reads the
+    ///   first such answer on a socket it has not closed as the end, `Ok(0)`, and later ones
+    ///   as the error ([`ErrorCode::InvalidSocket`](crate::ErrorCode::InvalidSocket)).
     ///
-    /// So on every version: the end of the stream shows once as `Ok(0)` (or, live mode on
-    /// 1.5.1, as `SRT_ECONNLOST`), and calls after libsrt collected the socket fail.
+    /// So on every version the end of the stream shows as `Ok(0)` (in live mode possibly as
+    /// `SRT_ECONNLOST` instead), and calls after libsrt collected the socket fail.
     ///
     /// In live mode, `buf` must hold the largest message (SRTO_PAYLOADSIZE, 1316 by default);
     /// libsrt refuses smaller buffers rather than truncate.
     ///
     /// # Errors
-    /// Connection broken (or, live mode on libsrt 1.5.1, closed by the peer: see above),
+    /// Connection broken (or, in live mode, possibly closed by the peer: see above),
     /// timeout, would-block, a socket libsrt has collected (`SRT_EINVSOCK`, after the end
     /// was reported).
     pub fn recv(&self, buf: &mut [u8]) -> Result<usize> {
@@ -662,7 +661,7 @@ impl SrtSocket {
     /// size return at once (1 MiB and 2.5 MB with the default SNDBUF). When the peer closes,
     /// the stalled call fails with `SRT_ECONNLOST`; closing this socket itself first waits
     /// for SRTO_LINGER (180 s by default in file mode). On libsrt 1.5.3, 1.5.4 and 1.5.5 it
-    /// works: every size tried (1 to 32 MiB, default SNDBUF) was sent in under 0.3 s.
+    /// works: every size tried (1 to 32 MiB, default SNDBUF) was sent in under 0.5 s.
     /// srtfu's file server sends with [`send`](Self::send) instead, on every version.
     ///
     /// # Errors

@@ -80,9 +80,14 @@ fn live_mode_reports_the_close_as_each_libsrt_version_does() {
         let err = first.unwrap_err();
         assert_eq!(err.code(), Some(ErrorCode::ConnLost), "{err}");
     } else {
-        // libsrt 1.5.3 and later have collected the socket already; srtfu reads its first
-        // SRT_EINVSOCK as the end of the stream.
-        assert_eq!(first.unwrap(), 0);
+        // libsrt 1.5.3 and later collect the socket within about 50 ms of the close, racing
+        // this receive (measured: 1.5.3 and 1.5.4 had collected it, 1.5.5 had not): either
+        // SRT_ECONNLOST as on 1.5.1, or the collected socket's first SRT_EINVSOCK, which
+        // srtfu reads as the end of the stream.
+        match first {
+            Ok(n) => assert_eq!(n, 0),
+            Err(e) => assert_eq!(e.code(), Some(ErrorCode::ConnLost), "{e}"),
+        }
     }
     // Either way the error comes once libsrt has collected the socket.
     let deadline = Instant::now() + Duration::from_secs(10);
