@@ -21,7 +21,11 @@
 //!
 //! Each publisher's payloads go to all its readers, byte-exact, each through a bounded queue
 //! (`--queue`, payloads); a reader whose queue is full is dropped, so it never slows the
-//! publisher or the other readers. Per-stream stats go to stderr every `--stats` seconds.
+//! publisher or the other readers. A live-mode reader that stops reading hardly fills its
+//! queue (libsrt rarely makes a live send wait: it buffers what the reader does not
+//! acknowledge, then drops what is too late), so a reader with more than `--queue` packets
+//! unacknowledged in libsrt's send buffer, or more than 64 packets dropped by libsrt, is
+//! dropped too. Per-stream stats go to stderr every `--stats` seconds.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,6 +37,10 @@ use srtfu::tokio::AsyncSrtSocket;
 use srtfu::{
     RejectReason, SrtSocket, TransType, SRTO_PASSPHRASE, SRTO_PAYLOADSIZE, SRTO_TRANSTYPE,
 };
+
+/// Packets libsrt may drop for one reader (too late to send) before the relay drops the
+/// reader as too slow.
+const MAX_SEND_DROPS: i32 = 64;
 
 /// libsrt's largest live-mode payload (`SRT_LIVE_MAX_PLSIZE`).
 const MAX_LIVE_PAYLOAD: i32 = 1456;
@@ -288,20 +296,52 @@ impl Relay {
     fn add_reader(&self, name: String, id: u64, sock: AsyncSrtSocket) {
         let (tx, mut rx) = mpsc::channel::<Arc<[u8]>>(self.queue);
         self.streams()
-            .entry(name)
+            .entry(name.clone())
             .or_default()
             .readers
             .push(Reader { id, tx });
+        let relay = self.clone();
+        let queue = self.queue;
         tokio::spawn(async move {
+            let mut sent = 0u64;
             while let Some(p) = rx.recv().await {
                 if let Err(e) = sock.sendmsg2(&p, None).await {
                     eprintln!("relay: reader {id}: {e}");
                     break;
                 }
+                sent += 1;
+                // A live-mode reader that stops reading rarely makes a send wait: libsrt
+                // buffers for it (its receiver stops acknowledging), then drops what became
+                // too late. So what libsrt holds unacknowledged for it counts against the
+                // same bound as the queue, and so do packets libsrt dropped for it.
+                if sent % 64 == 0 {
+                    let st = sock.socket().bstats(false).unwrap_or_default();
+                    let backlog = usize::try_from(st.pkt_snd_buf).unwrap_or(0);
+                    let drops = st.pkt_snd_drop_total;
+                    if backlog > queue || drops > MAX_SEND_DROPS {
+                        eprintln!(
+                            "relay: reader {id} of {name} is too slow ({backlog} packets \
+                             unacknowledged, {drops} dropped by libsrt): dropped"
+                        );
+                        relay.drop_reader(&name, id);
+                        break;
+                    }
+                }
             }
             // Let libsrt deliver what is queued before the close.
             let _ = sock.socket().set_linger(Some(Duration::from_secs(1)));
         });
+    }
+
+    /// Removes a reader judged too slow, counting it.
+    fn drop_reader(&self, name: &str, id: u64) {
+        if let Some(s) = self.streams().get_mut(name) {
+            let before = s.readers.len();
+            s.readers.retain(|r| r.id != id);
+            if s.readers.len() < before {
+                s.stats.dropped_readers += 1;
+            }
+        }
     }
 }
 
@@ -315,7 +355,8 @@ struct Args {
     /// Config file: `NAME [PASSPHRASE]` a line.
     #[arg(long)]
     config: Option<std::path::PathBuf>,
-    /// Payloads each reader's queue holds before the reader is dropped as too slow.
+    /// Payloads each reader's queue holds before the reader is dropped as too slow (also the
+    /// bound on packets libsrt holds unacknowledged for it).
     #[arg(long, default_value_t = 1024)]
     queue: usize,
     /// Seconds between stats lines (0: none).

@@ -172,3 +172,48 @@ async fn a_streams_passphrase_from_the_config_is_enforced() {
         next += 1;
     }
 }
+
+/// A reader that stops reading is dropped, and the other reader goes on receiving
+/// everything. Measured: libsrt never made the relay's live sends to the stalled reader wait
+/// (a queue of 256 never filled, and 3 000 payloads reached both queues); instead libsrt's
+/// send buffer for it grew past 1 000 unacknowledged packets (14 for the healthy reader),
+/// which is what the relay now counts against the queue bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_reading_is_dropped_and_the_others_go_on() {
+    let relay = Relay::new(Config::parse("").unwrap(), 256);
+    let listener = relay.listener("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.socket().getsockname().unwrap();
+    let r = relay.clone();
+    tokio::spawn(async move { r.serve(listener).await });
+    let publisher = connect(addr, "publish:busy", "").await.unwrap();
+    let t0 = std::time::Instant::now();
+    while !relay.stats().iter().any(|(n, _)| n == "busy") {
+        assert!(t0.elapsed() < LIMIT);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let good = connect(addr, "read:busy", "").await.unwrap();
+    // A small receive buffer (44 packets) and flow window: the stalled reader stops
+    // acknowledging soon.
+    let stalled = connect(addr, "read:busy", "&rcvbuf=65536&fc=32")
+        .await
+        .unwrap();
+    while relay.stats()[0].1.readers != 2 {
+        assert!(t0.elapsed() < LIMIT);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    const N: u32 = 3000;
+    let send = async {
+        for i in 0..N {
+            publisher.sendmsg2(&payload(i, 1316), None).await.unwrap();
+            if i % 8 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+    };
+    tokio::join!(send, recv_all(&good, N));
+    let s = relay.stats()[0].1;
+    eprintln!("stats after {N}: {s:?}");
+    assert_eq!(s.dropped_readers, 1, "{s:?}");
+    assert_eq!(s.readers, 1, "{s:?}");
+    drop(stalled);
+}
