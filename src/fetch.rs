@@ -346,6 +346,14 @@ fn connect_for_fetch(sock: &SrtSocket, remote: &str, by_streamid: bool) -> Resul
 
 /// Sends the length-prefixed name.
 fn send_request(sock: &SrtSocket, remote: &str) -> Result<()> {
+    send_all(sock, &request_bytes(remote)?)
+}
+
+/// The request the caller sends: the name's length as a native-order `i32`, then the name.
+///
+/// # Errors
+/// A name that is empty, longer than [`MAX_NAME_LEN`] or holds a NUL byte.
+pub(crate) fn request_bytes(remote: &str) -> Result<Vec<u8>> {
     let name = remote.as_bytes();
     if name.is_empty() || name.len() > MAX_NAME_LEN || name.contains(&0) {
         return Err(Error::invalid_argument(
@@ -356,9 +364,9 @@ fn send_request(sock: &SrtSocket, remote: &str) -> Result<()> {
             ),
         ));
     }
-    let len = name.len() as i32;
-    send_all(sock, &len.to_ne_bytes())?;
-    send_all(sock, name)
+    let mut req = (name.len() as i32).to_ne_bytes().to_vec();
+    req.extend_from_slice(name);
+    Ok(req)
 }
 
 /// `srt_send` until all of `buf` is sent (file mode may take part of a large buffer).
@@ -393,14 +401,14 @@ pub(crate) fn recv_exact(sock: &SrtSocket, buf: &mut [u8]) -> Result<()> {
 }
 
 /// The temporary file a fetch writes; removed unless committed (also on panic).
-struct PartFile {
-    path: PathBuf,
-    file: File,
+pub(crate) struct PartFile {
+    pub(crate) path: PathBuf,
+    pub(crate) file: File,
     committed: bool,
 }
 
 impl PartFile {
-    fn create(local: &Path) -> Result<PartFile> {
+    pub(crate) fn create(local: &Path) -> Result<PartFile> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let name = local.file_name().ok_or_else(|| {
             Error::invalid_argument("fetch", format!("local path {local:?} names no file"))
@@ -426,7 +434,7 @@ impl PartFile {
     }
 
     /// fsync, rename over `local`, then fsync the directory so the rename is durable.
-    fn commit(&mut self, local: &Path) -> Result<()> {
+    pub(crate) fn commit(&mut self, local: &Path) -> Result<()> {
         self.file
             .sync_all()
             .map_err(|e| Error::io(format!("fsync {:?}", self.path), e))?;

@@ -29,9 +29,13 @@ mod fileserver;
 pub mod log;
 mod mirrors;
 pub mod options;
+#[cfg(feature = "tokio")]
+mod reactor;
 mod reject;
 mod socket;
 mod stats;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod ts;
 mod url;
 
