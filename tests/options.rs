@@ -159,7 +159,11 @@ fn cryptomode_round_trips_where_libsrt_has_it() {
 #[test]
 fn maxrexmitbw_round_trips_where_libsrt_has_it() {
     let s = fresh();
-    assert_eq!(s.getsockflag(SRTO_MAXREXMITBW).unwrap(), -1, "default: unlimited");
+    assert_eq!(
+        s.getsockflag(SRTO_MAXREXMITBW).unwrap(),
+        -1,
+        "default: unlimited"
+    );
     s.setsockflag(SRTO_MAXREXMITBW, 5_000_000_000i64).unwrap();
     assert_eq!(s.getsockflag(SRTO_MAXREXMITBW).unwrap(), 5_000_000_000i64);
 }
