@@ -683,3 +683,77 @@ fn group_url_opens_a_group_that_a_groupconnect_url_listener_accepts() {
     let order: Vec<u32> = r.seqs.iter().map(|s| s.0).collect();
     assert_eq!(order, (0..50).collect::<Vec<_>>(), "{}", r.end);
 }
+
+/// Issue 13, item 6: a C probe on 1.5.5 saw a two-member broadcast group to one listener
+/// stall on the receiving side in 12 of 150 runs (after 1 to 12 of 100 messages). This runs
+/// that case 50 times (`SRTFU_GROUP_RUNS` overrides) and reports every run that stalls.
+#[test]
+fn broadcast_two_members_to_one_listener_repeated_runs() {
+    repeated_runs(true);
+}
+
+/// As above, sending as soon as `srt_connect_group` returns (one member connected, the
+/// other joining mid-stream), as the C probe and libsrt's example do.
+#[test]
+fn broadcast_two_members_to_one_listener_sending_at_once_repeated_runs() {
+    repeated_runs(false);
+}
+
+fn repeated_runs(wait_for_both: bool) {
+    if !has_bonding() {
+        assert_no_bonding(
+            SrtGroup::create_group(GroupType::Broadcast),
+            "srt_create_group",
+        );
+        return;
+    }
+    let runs: u32 = std::env::var("SRTFU_GROUP_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    const MSGS: u32 = 100;
+    let mut stalls = Vec::new();
+    let t0 = Instant::now();
+    for run in 0..runs {
+        let (l, addr) = group_listener(120);
+        let rx = receive_group(l, MSGS, Duration::from_secs(5));
+        let g = SrtGroup::create_group(GroupType::Broadcast).unwrap();
+        let mut eps = [
+            SrtGroup::prepare_endpoint(None, addr).unwrap(),
+            SrtGroup::prepare_endpoint(None, addr).unwrap(),
+        ];
+        g.connect_group(&mut eps).expect("connect_group");
+        if wait_for_both {
+            wait_members(&g, "both members", Duration::from_secs(5), |m| {
+                m.len() == 2 && m.iter().all(connected)
+            });
+        }
+        stream(&g, MSGS, Duration::from_millis(1), |_| {});
+        let r = rx.join().expect("receiver");
+        let got = r.seqs.len() as u32;
+        if got != MSGS {
+            let members = g.group_data().unwrap_or_default();
+            eprintln!(
+                "run {run}: stalled after {got} of {MSGS} ({}); sender members {members:?}",
+                r.end
+            );
+            stalls.push((run, got));
+        } else {
+            let order: Vec<u32> = r.seqs.iter().map(|s| s.0).collect();
+            assert_eq!(order, (0..MSGS).collect::<Vec<_>>(), "run {run}: order");
+        }
+    }
+    eprintln!(
+        "libsrt {:?}: {runs} runs of a two-member broadcast group to one listener, {MSGS} \
+         messages each (waiting for both members: {wait_for_both}), in {:?}: {} stalled \
+         {stalls:?}",
+        srtfu::version(),
+        t0.elapsed(),
+        stalls.len()
+    );
+    assert!(
+        stalls.is_empty(),
+        "{} of {runs} runs stalled: {stalls:?}",
+        stalls.len()
+    );
+}
