@@ -558,24 +558,6 @@ impl SrtGroup {
         &self.sock
     }
 
-    /// The group's type (`SRTO_GROUPTYPE` is for accepted sockets; this asks the first
-    /// member, or `None` when the group has none).
-    ///
-    /// # Errors
-    /// As [`group_data`](Self::group_data).
-    pub fn group_type(&self) -> Result<Option<GroupType>> {
-        let members = self.group_data()?;
-        let Some(m) = members.first() else {
-            return Ok(None);
-        };
-        // SAFETY: view() wraps a member id that the group owns; the value is never dropped.
-        let member = std::mem::ManuallyDrop::new(unsafe { SrtSocket::view(m.id) });
-        Ok(member
-            .getsockflag(crate::options::SRTO_GROUPTYPE)
-            .ok()
-            .and_then(|t| GroupType::from_raw(t as i64)))
-    }
-
     /// Sends one message over the group (`srt_sendmsg2` on the group id); see
     /// [`SrtSocket::sendmsg2`].
     ///

@@ -186,13 +186,31 @@ struct Received {
 
 /// Accepts one group on `l` and receives until `count` payloads, a receive error, or `limit`.
 fn receive_group(l: SrtSocket, count: u32, limit: Duration) -> thread::JoinHandle<Received> {
+    receive_accepted(l, count, limit, true)
+}
+
+/// As [`receive_group`], for a group (`group` true) or a single socket.
+fn receive_accepted(
+    l: SrtSocket,
+    count: u32,
+    limit: Duration,
+    group: bool,
+) -> thread::JoinHandle<Received> {
     thread::spawn(move || {
         let (acc, peer) = l.accept_group().expect("accept");
-        let Accepted::Group(g) = acc else {
-            panic!("accept_group gave a single socket for a group caller ({peer})");
+        let t = Some(Duration::from_millis(500));
+        type Recv = Box<dyn Fn(&mut [u8]) -> srtfu::Result<usize>>;
+        let recv: Recv = match (acc, group) {
+            (Accepted::Group(g), true) => {
+                g.set_read_timeout(t).unwrap();
+                Box::new(move |b: &mut [u8]| g.recvmsg(b))
+            }
+            (Accepted::Socket(s), false) => {
+                s.set_read_timeout(t).unwrap();
+                Box::new(move |b: &mut [u8]| s.recvmsg(b))
+            }
+            (acc, _) => panic!("accepted {acc:?} from {peer}; a group expected: {group}"),
         };
-        g.set_read_timeout(Some(Duration::from_millis(500)))
-            .unwrap();
         let deadline = Instant::now() + limit;
         let mut seqs = Vec::new();
         let mut buf = [0u8; 1500];
@@ -203,7 +221,7 @@ fn receive_group(l: SrtSocket, count: u32, limit: Duration) -> thread::JoinHandl
             if Instant::now() > deadline {
                 break format!("time limit {limit:?}");
             }
-            match g.recvmsg(&mut buf) {
+            match recv(&mut buf) {
                 Ok(n) => seqs.push((seq_of(&buf[..n]), Instant::now())),
                 Err(e) if e.is_timeout() => continue,
                 Err(e) => break format!("receive error: {e}"),
@@ -758,4 +776,146 @@ fn repeated_runs(wait_for_both: bool) {
         "{} of {runs} runs stalled: {stalls:?}",
         stalls.len()
     );
+}
+
+#[test]
+fn backup_main_path_back_after_1s_the_group_returns_to_it() {
+    if !has_bonding() {
+        assert_no_bonding(
+            SrtGroup::create_group(GroupType::Backup),
+            "srt_create_group",
+        );
+        return;
+    }
+    let (l, addr) = group_listener(120);
+    let main = Proxy::start(addr, Impair::default(), Impair::default());
+    let backup = Proxy::start(addr, Impair::default(), Impair::default());
+    const N: u32 = 3000; // 6 s at 500 payloads/s
+    let rx = receive_group(l, N, Duration::from_secs(20));
+    // Default SRTO_PEERIDLETIMEO (5 s): a 1 s outage makes the main member unstable, not
+    // broken.
+    let g = group_through(GroupType::Backup, &[&main, &backup], &[10, 1], |_| {});
+    let status = |ms: &[srtfu::GroupMember], w| ms.iter().find(|m| m.weight == w).map(|m| m.status);
+    let (mut during, mut after) = (Vec::new(), Vec::new());
+    let fwd = |p: &Proxy| {
+        p.counters()
+            .0
+            .forwarded
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    let mut backup_fwd = (0, 0);
+    stream(&g, N, Duration::from_millis(2), |i| match i {
+        500 => main.blackout(true),
+        900 => during = g.group_data().unwrap(),
+        1000 => main.blackout(false),
+        2500 => {
+            after = g.group_data().unwrap();
+            backup_fwd.0 = fwd(&backup);
+        }
+        2999 => backup_fwd.1 = fwd(&backup),
+        _ => {}
+    });
+    let r = rx.join().expect("receiver");
+    let (max_gap, missing) = gaps(&r, N);
+    eprintln!("main: {}\nbackup: {}", main.report(), backup.report());
+    eprintln!(
+        "backup group, main path out for 1 s: during {during:?}\nafter {after:?}\n{} of {N} \
+         payloads, {} missing, largest gap {max_gap:?}; backup path forwarded {} packets in \
+         the last second",
+        r.seqs.len(),
+        missing.len(),
+        backup_fwd.1 - backup_fwd.0
+    );
+    assert_eq!(
+        status(&during, 1),
+        Some(MemberStatus::Running),
+        "backup active during the outage: {during:?}"
+    );
+    assert_eq!(
+        status(&after, 10),
+        Some(MemberStatus::Running),
+        "main active again: {after:?}"
+    );
+    assert_eq!(
+        status(&after, 1),
+        Some(MemberStatus::Idle),
+        "backup on standby again: {after:?}"
+    );
+    assert!(
+        backup_fwd.1 - backup_fwd.0 < 100,
+        "the backup path still carried the stream: {} packets in 1 s",
+        backup_fwd.1 - backup_fwd.0
+    );
+    assert!(missing.is_empty(), "payloads lost: {missing:?}");
+}
+
+#[test]
+fn broadcast_over_two_paths_at_5_percent_loss_loses_nothing_compared_with_one_link() {
+    if !has_bonding() {
+        assert_no_bonding(
+            SrtGroup::create_group(GroupType::Broadcast),
+            "srt_create_group",
+        );
+        return;
+    }
+    // 5 % independent loss on each path, both ways, 20 ms each way; latency 120 ms.
+    let lossy = || Impair {
+        loss: 0.05,
+        delay: Duration::from_millis(20),
+        spare_handshake: true,
+        ..Impair::default()
+    };
+    const N: u32 = 2500; // 5 s at 500 payloads/s
+                         // One single link with the same impairment, for comparison.
+    let (l, addr) = group_listener(120);
+    let single = Proxy::start(addr, lossy(), lossy());
+    let rx = receive_accepted(l, N, Duration::from_secs(20), false);
+    let c = SrtSocket::new_raw().unwrap();
+    c.setsockflag(SRTO_LATENCY, 120).unwrap();
+    c.connect(single.addr()).unwrap();
+    let start = Instant::now();
+    for i in 0..N {
+        if let Some(d) =
+            (start + Duration::from_millis(2) * i).checked_duration_since(Instant::now())
+        {
+            thread::sleep(d);
+        }
+        c.sendmsg2(&payload(i), None).unwrap();
+    }
+    let one = rx.join().unwrap();
+    let (_, one_missing) = gaps(&one, N);
+    let one_stats = c.bstats(false).unwrap();
+    drop(c);
+    // The group over two such paths.
+    let (l, addr) = group_listener(120);
+    let p1 = Proxy::start(addr, lossy(), lossy());
+    let p2 = Proxy::start(addr, lossy(), lossy());
+    let rx = receive_group(l, N, Duration::from_secs(20));
+    let g = group_through(GroupType::Broadcast, &[&p1, &p2], &[0, 0], |g| {
+        g.setsockflag(SRTO_LATENCY, 120).unwrap();
+    });
+    stream(&g, N, Duration::from_millis(2), |_| {});
+    let r = rx.join().unwrap();
+    let (_, missing) = gaps(&r, N);
+    let lost = |p: &Proxy| {
+        p.counters()
+            .0
+            .lost
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    eprintln!(
+        "5 % loss per path, 20 ms each way, latency 120 ms, {N} payloads: one link lost {} at \
+         the application ({} dropped by the proxy, {} retransmitted); the broadcast group lost \
+         {} (proxies dropped {} and {})",
+        one_missing.len(),
+        lost(&single),
+        one_stats.pkt_retrans_total,
+        missing.len(),
+        lost(&p1),
+        lost(&p2)
+    );
+    assert!(lost(&p1) > 50 && lost(&p2) > 50, "both paths were lossy");
+    assert!(missing.is_empty(), "the group lost {missing:?} ({})", r.end);
+    let order: Vec<u32> = r.seqs.iter().map(|s| s.0).collect();
+    assert_eq!(order, (0..N).collect::<Vec<_>>(), "once each, in order");
 }

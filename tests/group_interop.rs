@@ -84,6 +84,14 @@ fn bonding_examples_talk_to_each_other_or_report_no_bonding() {
     let sent = client.stdout_text();
     assert!(sent.contains("srt connect (group)"), "{sent}");
     assert!(sent.contains("srt sendmsg2 #99 >> This message"), "{sent}");
+    // The sender's status lines come from the message control's group data: each send
+    // reports both members (result = bytes sent on that member, or 0).
+    let status = sent
+        .lines()
+        .filter(|l| l.starts_with(" ++ Group status [2]:[0] result="))
+        .count();
+    assert_eq!(status, 100, "{sent}");
+    assert!(sent.contains("[1] result="), "{sent}");
     assert_100_group_messages("test-c-server-bonding (srtfu)", &server);
 }
 
