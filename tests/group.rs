@@ -346,6 +346,11 @@ fn broadcast_one_path_blacked_out_2s_delivers_every_payload_once_in_order() {
         p1.report(),
         p2.report()
     );
+    // The group's own statistics count each payload once, whatever the member count.
+    let stats = g.bstats(false).unwrap();
+    assert_eq!(stats.pkt_sent_unique_total, N as i64, "{stats:?}");
+    let istats = g.bistats(false, true).unwrap();
+    assert_eq!(istats.pkt_sent_unique_total, N as i64);
     let (max_gap, missing) = gaps(&r, N);
     eprintln!(
         "broadcast, one path blacked out 2 s: {} of {N} payloads, largest gap {max_gap:?}, end: {}",
