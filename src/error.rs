@@ -291,6 +291,20 @@ pub enum Error {
         /// The version `srt_getversion` reports at run time.
         running: String,
     },
+    /// A socket-group (connection bonding) call on a libsrt built without bonding.
+    #[error(
+        "{call}: this libsrt ({version}) was built without connection bonding \
+         (ENABLE_BONDING), so socket groups are not available; no distribution package \
+         enables it. Build libsrt from source with bonding (./install-libsrt.sh --source \
+         srt-1.5.5.tar.gz --prefix /opt/srt), then build with \
+         PKG_CONFIG_PATH=/opt/srt/lib/pkgconfig (README, \"libsrt versions\")"
+    )]
+    NoBonding {
+        /// The group call or option that was refused.
+        call: &'static str,
+        /// The libsrt version running.
+        version: String,
+    },
     /// A call that needs libsrt idle was refused because srtfu objects still use it.
     #[error("{call}: refused while {live} srtfu socket(s) or epoll(s) still use libsrt")]
     InUse {
@@ -445,6 +459,7 @@ impl From<Error> for io::Error {
             Error::Incomplete { .. } => K::UnexpectedEof,
             Error::CallbackPanicked { .. } | Error::LibsrtMismatch { .. } => K::Other,
             Error::InUse { .. } => K::Other,
+            Error::NoBonding { .. } => K::Unsupported,
             Error::Srt(s) => match s.code() {
                 ErrorCode::AsyncRecv | ErrorCode::AsyncSend | ErrorCode::AsyncFail => K::WouldBlock,
                 ErrorCode::Timeout => K::TimedOut,

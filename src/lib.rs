@@ -26,6 +26,8 @@ mod epoll;
 mod error;
 pub mod fetch;
 mod fileserver;
+mod group;
+mod group_url;
 pub mod log;
 mod mirrors;
 pub mod options;
@@ -51,6 +53,11 @@ pub use crate::fetch::{
     FetchSummary, FETCH_BUFFER_SIZE, MAX_NAME_LEN,
 };
 pub use crate::fileserver::{FileServer, ServerHandle, SEND_CHUNK_SIZE};
+pub use crate::group::{
+    has_bonding, is_group_id, Accepted, Endpoint, GroupMember, GroupType, MemberStatus, SrtConfig,
+    SrtGroup,
+};
+pub use crate::group_url::{GroupNode, GroupUrl};
 pub use crate::mirrors::{mirror_of, Mirror, MIRRORS};
 pub use crate::options::*;
 pub use crate::reject::RejectReason;

@@ -13,8 +13,6 @@ pub enum Mirror {
     Not(&'static str),
 }
 
-const GROUPS: Mirror = Mirror::Not("groups: see SrtGroup (issue 13)");
-
 /// Every `srt_*` function of srt.h (and access_control.h) of libsrt 1.5.1 to 1.5.7, sorted by
 /// name, with its mirror or the reason it has none.
 pub const MIRRORS: &[(&str, Mirror)] = &[
@@ -32,7 +30,7 @@ pub const MIRRORS: &[(&str, Mirror)] = &[
     ),
     ("srt_clock_type", Mirror::Safe("clock_type")),
     ("srt_close", Mirror::Safe("SrtSocket::close")),
-    ("srt_config_add", GROUPS),
+    ("srt_config_add", Mirror::Safe("SrtConfig::config_add")),
     ("srt_connect", Mirror::Safe("SrtSocket::connect")),
     ("srt_connect_bind", Mirror::Safe("SrtSocket::connect_bind")),
     (
@@ -43,15 +41,18 @@ pub const MIRRORS: &[(&str, Mirror)] = &[
         "srt_connect_debug",
         Mirror::Safe("SrtSocket::connect_debug"),
     ),
-    ("srt_connect_group", GROUPS),
+    ("srt_connect_group", Mirror::Safe("SrtGroup::connect_group")),
     (
         "srt_connection_time",
         Mirror::Safe("SrtSocket::connection_time"),
     ),
-    ("srt_create_config", GROUPS),
-    ("srt_create_group", GROUPS),
+    (
+        "srt_create_config",
+        Mirror::Safe("SrtConfig::create_config"),
+    ),
+    ("srt_create_group", Mirror::Safe("SrtGroup::create_group")),
     ("srt_create_socket", Mirror::Safe("SrtSocket::new_raw")),
-    ("srt_delete_config", GROUPS),
+    ("srt_delete_config", Mirror::Internal("Drop for SrtConfig")),
     ("srt_dellogfa", Mirror::Safe("log::dellogfa")),
     ("srt_epoll_add_ssock", Mirror::Safe("Epoll::add_ssock")),
     ("srt_epoll_add_usock", Mirror::Safe("Epoll::add_usock")),
@@ -102,8 +103,8 @@ pub const MIRRORS: &[(&str, Mirror)] = &[
     ),
     ("srt_getsockstate", Mirror::Safe("SrtSocket::getsockstate")),
     ("srt_getversion", Mirror::Safe("version")),
-    ("srt_group_data", GROUPS),
-    ("srt_groupof", GROUPS),
+    ("srt_group_data", Mirror::Safe("SrtGroup::group_data")),
+    ("srt_groupof", Mirror::Safe("SrtSocket::groupof")),
     ("srt_listen", Mirror::Safe("SrtSocket::listen")),
     (
         "srt_listen_callback",
@@ -113,7 +114,10 @@ pub const MIRRORS: &[(&str, Mirror)] = &[
         "srt_msgctrl_init",
         Mirror::Internal("MsgCtrl: the default control data of sendmsg2/recvmsg2"),
     ),
-    ("srt_prepare_endpoint", GROUPS),
+    (
+        "srt_prepare_endpoint",
+        Mirror::Safe("SrtGroup::prepare_endpoint"),
+    ),
     ("srt_recv", Mirror::Safe("SrtSocket::recv")),
     ("srt_recvfile", Mirror::Safe("SrtSocket::recvfile")),
     ("srt_recvmsg", Mirror::Safe("SrtSocket::recvmsg")),

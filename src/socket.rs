@@ -186,7 +186,7 @@ impl Default for MsgCtrl {
 }
 
 impl MsgCtrl {
-    fn to_raw(self) -> sys::SRT_MSGCTRL {
+    pub(crate) fn to_raw(self) -> sys::SRT_MSGCTRL {
         let mut raw = sys::SRT_MSGCTRL::default();
         // SAFETY: srt_msgctrl_init writes the documented defaults into a valid struct.
         unsafe { sys::srt_msgctrl_init(&mut raw) };
@@ -198,7 +198,7 @@ impl MsgCtrl {
         raw.msgno = self.msgno;
         raw
     }
-    fn from_raw(raw: &sys::SRT_MSGCTRL) -> MsgCtrl {
+    pub(crate) fn from_raw(raw: &sys::SRT_MSGCTRL) -> MsgCtrl {
         MsgCtrl {
             ttl: raw.msgttl,
             inorder: raw.inorder != 0,
@@ -619,13 +619,21 @@ impl SrtSocket {
     /// # Errors
     /// As [`send`](Self::send); also a `srctime` libsrt refuses.
     pub fn sendmsg2(&self, buf: &[u8], ctrl: Option<MsgCtrl>) -> Result<(usize, MsgCtrl)> {
-        let len = len_arg("srt_sendmsg2", buf.len())?;
         let mut raw = ctrl.unwrap_or_default().to_raw();
-        // SAFETY: buf is valid for len bytes; raw is a valid SRT_MSGCTRL libsrt may update.
-        let n = unsafe { sys::srt_sendmsg2(self.id, buf.as_ptr() as *const c_char, len, &mut raw) };
-        let n = check(n, "srt_sendmsg2", None)
-            .map_err(|e| self.explain_send_error(e, buf.len(), raw.srctime))?;
-        Ok((n as usize, MsgCtrl::from_raw(&raw)))
+        let n = self.sendmsg2_raw(buf, &mut raw)?;
+        Ok((n, MsgCtrl::from_raw(&raw)))
+    }
+
+    /// `srt_sendmsg2` with a raw message control (shared with groups, whose control
+    /// carries the members' data).
+    pub(crate) fn sendmsg2_raw(&self, buf: &[u8], raw: &mut sys::SRT_MSGCTRL) -> Result<usize> {
+        let len = len_arg("srt_sendmsg2", buf.len())?;
+        // SAFETY: buf is valid for len bytes; raw is a valid SRT_MSGCTRL libsrt may update
+        // (its grpdata, when set, points to grpdata_size entries the caller keeps alive).
+        let n = unsafe { sys::srt_sendmsg2(self.id, buf.as_ptr() as *const c_char, len, raw) };
+        check(n, "srt_sendmsg2", None)
+            .map(|n| n as usize)
+            .map_err(|e| self.explain_send_error(e, buf.len(), raw.srctime))
     }
 
     /// Receives into `buf` (`srt_recv`): in live mode one whole message, in file mode what is
@@ -712,13 +720,19 @@ impl SrtSocket {
     /// # Errors
     /// As [`recv`](Self::recv).
     pub fn recvmsg2(&self, buf: &mut [u8]) -> Result<(usize, MsgCtrl)> {
-        let len = len_arg("srt_recvmsg2", buf.len())?;
         let mut raw = MsgCtrl::default().to_raw();
-        // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL.
-        let n =
-            unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, &mut raw) };
-        let n = self.recv_result(n, "srt_recvmsg2", buf.len())?;
+        let n = self.recvmsg2_raw(buf, &mut raw)?;
         Ok((n, MsgCtrl::from_raw(&raw)))
+    }
+
+    /// `srt_recvmsg2` with a raw message control (shared with groups, whose control
+    /// carries the members' data); end of stream as for [`recv`](Self::recv).
+    pub(crate) fn recvmsg2_raw(&self, buf: &mut [u8], raw: &mut sys::SRT_MSGCTRL) -> Result<usize> {
+        let len = len_arg("srt_recvmsg2", buf.len())?;
+        // SAFETY: buf is valid for writes of len bytes; raw is a valid SRT_MSGCTRL (its
+        // grpdata, when set, points to grpdata_size entries the caller keeps alive).
+        let n = unsafe { sys::srt_recvmsg2(self.id, buf.as_mut_ptr() as *mut c_char, len, raw) };
+        self.recv_result(n, "srt_recvmsg2", buf.len())
     }
 
     /// Sends `size` bytes of a file from `offset` (`srt_sendfile`); returns the bytes sent.
@@ -1297,8 +1311,12 @@ no_validation!(
 );
 
 /// Puts srtfu's words on libsrt's error for `option`, keeping libsrt's code: the option's
-/// name, and for a refused value (`SRT_EINVPARAM`) the value and what libsrt accepts.
+/// name, and for a refused value (`SRT_EINVPARAM`) the value and what libsrt accepts. A
+/// group option on a libsrt without bonding gets srtfu's one no-bonding error.
 fn name_option(e: Error, option: &'static str, value: Option<String>) -> Error {
+    if crate::group::is_group_option(option) && !crate::group::has_bonding() {
+        return crate::group::no_bonding(option);
+    }
     match e {
         Error::Srt(mut s) => {
             let range = options::accepted_range(option)

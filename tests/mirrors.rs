@@ -101,6 +101,9 @@ fn every_safe_mirror_path_exists() {
         log::resetlogfa; SrtSocket::send; SrtSocket::sendfile; SrtSocket::sendmsg;
         SrtSocket::sendmsg2; log::setlogflags; log::set_level;
         SrtSocket::setsockflag[i32, ReadWrite, i32]; startup; time_now;
+        SrtConfig::config_add[i32, ReadWrite, i32]; SrtGroup::connect_group;
+        SrtConfig::create_config; SrtGroup::create_group; SrtGroup::group_data;
+        SrtSocket::groupof; SrtGroup::prepare_endpoint;
     };
     let mut table: Vec<String> = MIRRORS
         .iter()

@@ -1,0 +1,302 @@
+//! Bonding interop: srtfu's ports of libsrt's bonding examples against each other and
+//! against libsrt's own C examples (examples/test-c-{client,server}-bonding.c from the
+//! release tarball in ../shared/libsrt, compiled here against the libsrt srtfu was built
+//! with), and srt-live-transmit as a single-socket caller to a group-accepting listener.
+//!
+//! On a libsrt without bonding (Debian's 1.5.1) the examples must print srtfu's NoBonding
+//! error and exit non-zero; that is what these tests check there.
+
+mod live_support;
+
+use live_support::{example, free_port, require_tool, Proc};
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::thread;
+use std::time::Duration;
+
+use srtfu::{has_bonding, Accepted, SrtSocket};
+
+const LINE: &str = "Got msg of len 46 << This message should be sent to the other side (group)";
+
+fn server_port() -> String {
+    free_port().to_string()
+}
+
+/// The Rust server's or the C server's output holds the 100 messages, each as a group.
+fn assert_100_group_messages(who: &str, out: &live_support::Output) {
+    let text = out.stdout_text();
+    let got = text.lines().filter(|l| l.contains(LINE)).count();
+    assert_eq!(
+        got, 100,
+        "{who}: {got} of 100 messages\n{text}\n{}",
+        out.stderr
+    );
+    for i in 0..100 {
+        assert!(
+            text.contains(&format!("srt recvmsg #{i}... ")),
+            "{who}: #{i}"
+        );
+    }
+    assert!(
+        text.contains(
+            " ++ Group status [2]: [0] result=0 state=connected [1] result=0 state=connected"
+        ),
+        "{who}: no two-member status line\n{text}"
+    );
+}
+
+#[test]
+fn bonding_examples_talk_to_each_other_or_report_no_bonding() {
+    let port = server_port();
+    let server = Proc::spawn(
+        "test-c-server-bonding",
+        Command::new(example("test-c-server-bonding")).args(["127.0.0.1", &port]),
+    );
+    thread::sleep(Duration::from_millis(300));
+    let client = Proc::spawn(
+        "test-c-client-bonding",
+        Command::new(example("test-c-client-bonding")).args([
+            "broadcast",
+            "127.0.0.1",
+            &port,
+            "127.0.0.1",
+            &port,
+        ]),
+    )
+    .finish(Duration::from_secs(20));
+    let server = server.finish(Duration::from_secs(10));
+    if !has_bonding() {
+        for (who, out) in [("client", &client), ("server", &server)] {
+            assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{who}: {out:?}");
+            assert!(
+                out.stderr.contains("built without connection bonding")
+                    && out.stderr.contains("install-libsrt.sh --source"),
+                "{who}: {}",
+                out.stderr
+            );
+        }
+        return;
+    }
+    assert!(client.success(), "{client:?}");
+    assert!(server.success(), "{server:?}");
+    let sent = client.stdout_text();
+    assert!(sent.contains("srt connect (group)"), "{sent}");
+    assert!(sent.contains("srt sendmsg2 #99 >> This message"), "{sent}");
+    // The sender's status lines come from the message control's group data: each send
+    // reports both members (result = bytes sent on that member, or 0).
+    let status = sent
+        .lines()
+        .filter(|l| l.starts_with(" ++ Group status [2]:[0] result="))
+        .count();
+    assert_eq!(status, 100, "{sent}");
+    assert!(sent.contains("[1] result="), "{sent}");
+    assert_100_group_messages("test-c-server-bonding (srtfu)", &server);
+}
+
+/// libsrt's C bonding examples from the tarball, compiled once against the libsrt srtfu was
+/// built with (pkg-config, with an rpath to its directory).
+fn c_examples() -> Option<&'static Path> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let v = srtfu::version();
+        let tarball = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/libsrt")
+            .join(format!("srt-{}.{}.{}.tar.gz", v.0, v.1, v.2));
+        let tarball = std::env::var_os("SRTFU_LIBSRT_SOURCES")
+            .map(|d| PathBuf::from(d).join(tarball.file_name().unwrap()))
+            .unwrap_or(tarball);
+        if !tarball.is_file() || !require_tool("cc") {
+            let ci = std::env::var("CI").as_deref() == Ok("true");
+            assert!(!ci || !has_bonding(), "{tarball:?} and cc are needed in CI");
+            eprintln!("SKIPPED: no {tarball:?} or no C compiler");
+            return None;
+        }
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c-bonding");
+        std::fs::create_dir_all(&dir).unwrap();
+        let top = format!("srt-{}.{}.{}", v.0, v.1, v.2);
+        let st = Command::new("tar")
+            .arg("xzf")
+            .arg(&tarball)
+            .arg("-C")
+            .arg(&dir)
+            .arg(format!("{top}/examples/test-c-client-bonding.c"))
+            .arg(format!("{top}/examples/test-c-server-bonding.c"))
+            .status()
+            .unwrap();
+        assert!(st.success(), "tar {tarball:?}");
+        // The headers and library srtfu was built with (not whatever pkg-config finds now).
+        let includes: Vec<PathBuf> = std::env::split_paths(env!("SRTFU_SRT_INCLUDE")).collect();
+        let libdir = includes
+            .first()
+            .and_then(|i| i.parent())
+            .map(|p| p.join("lib"))
+            .expect("srt-sys include path");
+        let mut flags: Vec<String> = includes
+            .iter()
+            .flat_map(|i| {
+                [
+                    format!("-I{}", i.display()),
+                    format!("-I{}", i.join("srt").display()),
+                ]
+            })
+            .collect();
+        flags.extend(
+            env!("SRTFU_SRT_DEFINES")
+                .split_whitespace()
+                .map(|d| format!("-D{d}")),
+        );
+        flags.extend([
+            format!("-L{}", libdir.display()),
+            "-lsrt".into(),
+            format!("-Wl,-rpath,{}", libdir.display()),
+        ]);
+        for n in ["client", "server"] {
+            let st = Command::new("cc")
+                .arg("-O2")
+                .arg("-o")
+                .arg(dir.join(format!("c-{n}-bonding")))
+                .arg(dir.join(format!("{top}/examples/test-c-{n}-bonding.c")))
+                .args(&flags)
+                .status()
+                .unwrap();
+            assert!(st.success(), "cc test-c-{n}-bonding.c");
+        }
+        Some(dir)
+    })
+    .as_deref()
+}
+
+#[test]
+fn srtfu_bonding_client_to_libsrt_c_bonding_server() {
+    if !has_bonding() {
+        // The client fails before any network use; its error is checked above.
+        let out = Proc::spawn(
+            "test-c-client-bonding",
+            Command::new(example("test-c-client-bonding")).args([
+                "broadcast",
+                "127.0.0.1",
+                "4200",
+                "127.0.0.1",
+                "4201",
+            ]),
+        )
+        .finish(Duration::from_secs(10));
+        assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+        assert!(
+            out.stderr
+                .contains("srt_create_group: srt_create_group: this libsrt"),
+            "{}",
+            out.stderr
+        );
+        return;
+    }
+    let Some(dir) = c_examples() else { return };
+    let port = server_port();
+    let server = Proc::spawn(
+        "C test-c-server-bonding",
+        Command::new(dir.join("c-server-bonding")).args(["127.0.0.1", &port]),
+    );
+    thread::sleep(Duration::from_millis(300));
+    let client = Proc::spawn(
+        "test-c-client-bonding",
+        Command::new(example("test-c-client-bonding")).args([
+            "broadcast",
+            "127.0.0.1",
+            &port,
+            "127.0.0.1",
+            &port,
+        ]),
+    )
+    .finish(Duration::from_secs(20));
+    let server = server.finish(Duration::from_secs(10));
+    assert!(client.success(), "{client:?}");
+    assert_100_group_messages("libsrt's C test-c-server-bonding", &server);
+}
+
+#[test]
+fn libsrt_c_bonding_client_to_srtfu_bonding_server() {
+    if !has_bonding() {
+        let out = Proc::spawn(
+            "test-c-server-bonding",
+            Command::new(example("test-c-server-bonding")).args(["127.0.0.1", &server_port()]),
+        )
+        .finish(Duration::from_secs(10));
+        assert_eq!(out.status.and_then(|s| s.code()), Some(1), "{out:?}");
+        assert!(
+            out.stderr.contains("SRTO_GROUPCONNECT: this libsrt"),
+            "{}",
+            out.stderr
+        );
+        return;
+    }
+    let Some(dir) = c_examples() else { return };
+    let port = server_port();
+    let server = Proc::spawn(
+        "test-c-server-bonding",
+        Command::new(example("test-c-server-bonding")).args(["127.0.0.1", &port]),
+    );
+    thread::sleep(Duration::from_millis(300));
+    // libsrt 1.5.5's C client reuses its loop counter for the status lines, so with two
+    // members it never counts to 100 ("srt sendmsg2 #3" again and again): it ends when its
+    // send fails after the srtfu server closed.
+    let client = Proc::spawn(
+        "C test-c-client-bonding",
+        Command::new(dir.join("c-client-bonding")).args([
+            "broadcast",
+            "127.0.0.1",
+            &port,
+            "127.0.0.1",
+            &port,
+        ]),
+    );
+    let server = server.finish(Duration::from_secs(20));
+    let client = client.finish(Duration::from_secs(10));
+    assert_100_group_messages("test-c-server-bonding (srtfu)", &server);
+    let sent = client.stdout_text();
+    assert!(sent.contains("srt connect (group)"), "{sent}");
+}
+
+#[test]
+fn srt_live_transmit_caller_is_a_single_socket_to_a_groupconnect_listener() {
+    if !require_tool("srt-live-transmit") {
+        return;
+    }
+    if !has_bonding() {
+        let e = SrtSocket::new("srt://:0?groupconnect=1").unwrap_err();
+        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        return;
+    }
+    let l = SrtSocket::new("srt://:0?groupconnect=1").unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(4).unwrap();
+    let port = l.getsockname().unwrap().port();
+    let udp = free_port();
+    let _slt = Proc::spawn(
+        "srt-live-transmit",
+        Command::new("srt-live-transmit").args([
+            "-q",
+            &format!("udp://127.0.0.1:{udp}"),
+            &format!("srt://127.0.0.1:{port}"),
+        ]),
+    );
+    let (acc, _) = l.accept_group().expect("accept");
+    let Accepted::Socket(s) = acc else {
+        panic!("srt-live-transmit's caller is one socket, accepted as a group");
+    };
+    assert!(!s.is_group());
+    assert_eq!(s.groupof().unwrap(), None);
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let tx = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..20u8 {
+        tx.send_to(&[i; 100], ("127.0.0.1", udp)).unwrap();
+        thread::sleep(Duration::from_millis(5));
+    }
+    let mut buf = [0u8; 1500];
+    for i in 0..20u8 {
+        let n = s.recvmsg(&mut buf).expect("payload from srt-live-transmit");
+        assert_eq!(&buf[..n], &[i; 100][..], "payload {i}");
+    }
+}
