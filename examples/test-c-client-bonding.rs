@@ -47,7 +47,8 @@ fn status_line(members: &[GroupMember]) -> String {
 /// Waits for write-readiness (connected, or room to send), as the C program's
 /// WaitForWriteReady; false after printing the error.
 fn wait_for_write_ready(ep: &mut Epoll, g: &SrtGroup) -> bool {
-    match ep.uwait(None) {
+    let mut buf = srtfu::EpollBuffers::new();
+    match ep.uwait(&mut buf, None) {
         Ok(evs) => {
             if evs
                 .iter()

@@ -40,7 +40,8 @@ fn status_line(members: &[GroupMember]) -> String {
 /// Waits for read-readiness of `id`, as the C program's WaitForReadReady; false after
 /// printing the error.
 fn wait_for_read_ready(ep: &mut Epoll, id: srtfu::sys::SRTSOCKET) -> bool {
-    match ep.uwait(None) {
+    let mut buf = srtfu::EpollBuffers::new();
+    match ep.uwait(&mut buf, None) {
         Ok(evs) => {
             if evs
                 .iter()

@@ -486,19 +486,20 @@ fn member_breaking_shows_in_group_data_and_epoll_update() {
     let p1 = Proxy::start(addr, Impair::default(), Impair::default());
     let p2 = Proxy::start(addr, Impair::default(), Impair::default());
     let lep = Epoll::create().unwrap();
+    let mut lbuf = srtfu::EpollBuffers::new();
     lep.add_usock(&l, EpollEvents::IN | EpollEvents::UPDATE | EpollEvents::ERR)
         .unwrap();
     let (tx, rxd) = mpsc::channel();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let listener_side = thread::spawn(move || {
-        let mut lep = lep;
+        let lep = lep;
         // The first member makes the group acceptable (IN); the second joins the group
         // already accepted, which libsrt reports on the listener as UPDATE.
         let mut seen = EpollEvents::empty();
         let end = Instant::now() + Duration::from_secs(10);
         let mut group = None;
         while Instant::now() < end && !(seen.contains(EpollEvents::UPDATE) && group.is_some()) {
-            let evs: Vec<_> = match lep.uwait(Some(Duration::from_millis(200))) {
+            let evs: Vec<_> = match lep.uwait(&mut lbuf, Some(Duration::from_millis(200))) {
                 Ok(evs) => evs.iter().map(|e| e.events()).collect(),
                 Err(e) if e.is_timeout() => continue,
                 Err(e) => panic!("listener uwait: {e}"),
@@ -538,7 +539,8 @@ fn member_breaking_shows_in_group_data_and_epoll_update() {
         seen.contains(EpollEvents::UPDATE),
         "listener epoll saw {seen:?}, no UPDATE for the second member"
     );
-    let mut ep = Epoll::create().unwrap();
+    let ep = Epoll::create().unwrap();
+    let mut buf = srtfu::EpollBuffers::new();
     g.epoll_add_usock(&ep, EpollEvents::UPDATE | EpollEvents::ERR)
         .unwrap();
     g.sendmsg2(&payload(0), None).unwrap();
@@ -555,7 +557,7 @@ fn member_breaking_shows_in_group_data_and_epoll_update() {
     while t0.elapsed() < Duration::from_secs(15) && update.is_none() {
         g.sendmsg2(&payload(i), None).unwrap();
         i += 1;
-        match ep.uwait(Some(Duration::from_millis(5))) {
+        match ep.uwait(&mut buf, Some(Duration::from_millis(5))) {
             Ok(evs) => {
                 if let Some(e) = evs.iter().find(|e| e.socket() == g.id()) {
                     update = Some((e.events(), t0.elapsed()));
