@@ -58,12 +58,22 @@ fn in_child(name: &str, env: &[(&str, &str)], scenario: fn()) {
         .stderr(err.try_clone().unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + CHILD_LIMIT;
+    // libsrt 1.5.3 can deadlock at exit (see `libsrt_1_5_3_exit_deadlock`): there the
+    // limit is shorter, and a child stuck that way is recognised, not taken for a pass.
+    let on_1_5_3 = srtfu::version() == (1, 5, 3);
+    let limit = if on_1_5_3 {
+        Duration::from_secs(15)
+    } else {
+        CHILD_LIMIT
+    };
+    let deadline = Instant::now() + limit;
+    let mut stuck_threads = Vec::new();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break Some(status);
         }
         if Instant::now() > deadline {
+            stuck_threads = thread_names(child.id());
             let _ = child.kill();
             let _ = child.wait();
             break None;
@@ -77,7 +87,14 @@ fn in_child(name: &str, env: &[(&str, &str)], scenario: fn()) {
     err.rewind().unwrap();
     err.read_to_string(&mut stderr).unwrap();
     let report = format!("--- child stdout:\n{stdout}\n--- child stderr:\n{stderr}");
-    let status = status.unwrap_or_else(|| panic!("the child ran over {CHILD_LIMIT:?}\n{report}"));
+    let Some(status) = status else {
+        assert!(
+            on_1_5_3 && libsrt_1_5_3_exit_deadlock(&stdout, &stderr, &stuck_threads),
+            "the child ran over {limit:?} (threads {stuck_threads:?})\n{report}"
+        );
+        eprintln!("{name}: libsrt 1.5.3 deadlocked at exit after the scenario passed (threads {stuck_threads:?})");
+        return;
+    };
     assert!(
         stdout.contains("test result: ok. 1 passed"),
         "the scenario did not pass in the child\n{report}"
@@ -92,6 +109,31 @@ fn in_child(name: &str, env: &[(&str, &str)], scenario: fn()) {
         status.success(),
         "the child passed, then exited with {status}\n{report}"
     );
+}
+
+/// The names of a process's threads (from /proc), for telling how a child is stuck.
+fn thread_names(pid: u32) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("comm")).ok())
+        .map(|n| n.trim().to_string())
+        .collect()
+}
+
+/// libsrt 1.5.3's deadlock at exit, seen in about 1 of 6 runs of the failed-connect
+/// scenarios (gdb): its garbage collector, removing the failed socket, holds the global
+/// control lock and joins the receive thread (destroying the last multiplexer), while that
+/// thread, reporting the broken connect (`completeBrokenConnectionDependencies`), waits for
+/// the same lock; `exit` then waits for the collector. Recognised as: the scenario passed,
+/// nothing on stderr says the heap or process died, and libsrt's collector and a receive
+/// worker are still alive. 1.5.1, 1.5.4 and 1.5.5 do not do this.
+fn libsrt_1_5_3_exit_deadlock(stdout: &str, stderr: &str, threads: &[String]) -> bool {
+    stdout.contains("test result: ok. 1 passed")
+        && DEATH_WORDS.iter().all(|w| !stderr.contains(w))
+        && threads.iter().any(|t| t == "SRT:GC")
+        && threads.iter().any(|t| t.starts_with("SRT:RcvQ"))
 }
 
 /// A UDP port that never answers: a connect to it fails with `SRT_ENOSERVER`.
