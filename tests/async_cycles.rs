@@ -92,7 +92,13 @@ fn async_connect_close_cycles_do_not_leak() {
     let mut run = |count: u32, failures: &mut Vec<(u32, Option<srtfu::ErrorCode>)>| {
         rt.block_on(async {
             for i in 0..count {
-                match AsyncSrtSocket::connect(&url).await {
+                // Bounded: conntimeo is 3 s, so a connect still pending after 10 s waits
+                // for a wake-up that never comes.
+                let attempt =
+                    tokio::time::timeout(Duration::from_secs(10), AsyncSrtSocket::connect(&url))
+                        .await
+                        .unwrap_or_else(|_| panic!("connect {i} did not end within 10 s"));
+                match attempt {
                     Ok(c) => {
                         ids.push(c.id());
                         if i % 2 == 0 {
