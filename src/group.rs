@@ -268,13 +268,17 @@ impl SrtConfig {
             unsafe { sys::srt_config_add(self.raw, opt.raw(), ptr, len) }
         });
         if rc != 0 {
-            return Err(Error::invalid_argument(
+            // libsrt's srt_config_add returns -1 without setting an error: srtfu words it,
+            // with the code libsrt uses for a refused argument (SRT_EINVPARAM).
+            return Err(crate::error::SrtError::new(
                 "srt_config_add",
+                crate::error::ErrorCode::InvalidParam,
                 format!(
                     "{}: libsrt does not take this option (or this value) per group member",
                     opt.name()
                 ),
-            ));
+            )
+            .into());
         }
         Ok(())
     }

@@ -123,6 +123,7 @@ fn every_group_call_works_with_bonding_or_fails_with_one_error() {
         .config_add(SRTO_LATENCY, 100)
         .expect_err("latency is a group-wide option, not a per-member one");
     assert!(e.to_string().contains("SRTO_LATENCY"), "{e}");
+    assert_eq!(e.code(), Some(srtfu::ErrorCode::InvalidParam), "{e}");
     let ep = SrtGroup::prepare_endpoint(None, target)
         .unwrap()
         .weight(3)
