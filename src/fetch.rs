@@ -257,21 +257,7 @@ impl<'a> Fetch<'a> {
         // The server closes right after the last byte, after which srt_bstats fails: keep
         // the latest snapshot taken while connected.
         let mut stats = sock.bstats(false).unwrap_or_default();
-        let size = i64::from_ne_bytes(size);
-        if size == -1 {
-            return Err(Error::RemoteNotFound {
-                path: remote.to_string(),
-            });
-        }
-        let total = u64::try_from(size).map_err(|_| {
-            Error::io(
-                format!("fetch {remote:?}"),
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("the server announced a negative size {size}"),
-                ),
-            )
-        })?;
+        let total = announced_size(remote, size)?;
 
         let mut part = PartFile::create(local)?;
         if let Some(p) = self.progress.as_mut() {
@@ -527,6 +513,27 @@ impl SrtSocket {
     pub fn fetch(&self, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
         Fetch::new().socket(self, remote, local)
     }
+}
+
+/// The server's answer to a request (int64, native byte order) as a file size: -1 is
+/// [`Error::RemoteNotFound`], any other negative number a protocol error. Shared by the
+/// sync and async fetch.
+pub(crate) fn announced_size(remote: &str, answer: [u8; 8]) -> Result<u64> {
+    let size = i64::from_ne_bytes(answer);
+    if size == -1 {
+        return Err(Error::RemoteNotFound {
+            path: remote.to_string(),
+        });
+    }
+    u64::try_from(size).map_err(|_| {
+        Error::io(
+            format!("fetch {remote:?}"),
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("the server announced a negative size {size}"),
+            ),
+        )
+    })
 }
 
 #[cfg(test)]

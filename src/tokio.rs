@@ -734,21 +734,7 @@ impl AsyncSrtSocket {
         let mut size = [0u8; 8];
         self.recv_exact(&mut size).await?;
         let mut stats = self.sock.bstats(false).unwrap_or_default();
-        let size = i64::from_ne_bytes(size);
-        if size == -1 {
-            return Err(Error::RemoteNotFound {
-                path: remote.to_string(),
-            });
-        }
-        let total = u64::try_from(size).map_err(|_| {
-            Error::io(
-                format!("fetch {remote:?}"),
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("the server announced a negative size {size}"),
-                ),
-            )
-        })?;
+        let total = crate::fetch::announced_size(remote, size)?;
         let mut part = crate::fetch::PartFile::create(local)?;
         let mut buf = vec![0u8; crate::FETCH_BUFFER_SIZE.min(total.max(1) as usize)];
         let mut done = 0u64;
