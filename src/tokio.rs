@@ -271,10 +271,29 @@ impl AsyncSrtSocket {
     /// Accepts one caller (`srt_accept`), waiting until one is pending: the new socket,
     /// already non-blocking and registered, and the caller's address. Cancel-safe.
     ///
+    /// A caller whose connection broke after libsrt queued it is still returned (its first
+    /// receive reports the end, and gets what it sent before). One that libsrt's collector
+    /// has already closed between `srt_accept` and the registration (a caller that connects
+    /// and closes at once) is no socket any more: it is skipped and `accept` waits for the
+    /// next caller, so that a loop of `accept().await?` is not ended by one such caller.
+    ///
     /// # Errors
     /// The socket is not listening or was closed; the reactor cannot take the new socket.
     pub async fn accept(&self) -> Result<(AsyncSrtSocket, SocketAddr)> {
-        let (sock, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
+        loop {
+            let (sock, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
+            match AsyncSrtSocket::accepted(sock) {
+                Ok(accepted) => return Ok((accepted, addr)),
+                Err(e) if e.code() == Some(ErrorCode::InvalidSocket) => {
+                    log::debug!("accept: caller {addr} was closed by libsrt before use: {e}");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Registers a socket that `srt_accept` returned.
+    fn accepted(sock: SrtSocket) -> Result<AsyncSrtSocket> {
         // libsrt copies SRTO_RCVSYN/SNDSYN from the (non-blocking) listener; setting them
         // again would fail on a caller whose connection already broke, which is for its
         // first receive to report, not for accept.
@@ -283,7 +302,7 @@ impl AsyncSrtSocket {
             sock.set_blocking(false)?;
         }
         let reg = Registration::new(&sock)?;
-        Ok((AsyncSrtSocket { reg, sock }, addr))
+        Ok(AsyncSrtSocket { reg, sock })
     }
 
     /// [`accept`](Self::accept) as a poll function: `Ready` with a (blocking, unregistered)
