@@ -137,7 +137,12 @@ fn async_connect_close_cycles_do_not_leak() {
     let states = || -> Vec<(i32, srtfu::SockStatus)> {
         ids.iter()
             // SAFETY: srt_getsockstate takes any integer id.
-            .map(|&id| (id, srtfu::SockStatus::from_raw(unsafe { srtfu::sys::srt_getsockstate(id) } as i32)))
+            .map(|&id| {
+                (
+                    id,
+                    srtfu::SockStatus::from_raw(unsafe { srtfu::sys::srt_getsockstate(id) } as i32),
+                )
+            })
             .filter(|(_, s)| *s != srtfu::SockStatus::NonExist)
             .collect()
     };
