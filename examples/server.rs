@@ -258,8 +258,15 @@ impl Server {
                 Ok((sock, peer)) => {
                     let streamid = sock.streamid().unwrap_or_default();
                     println!("joined {peer} stream={streamid:?}");
-                    self.epoll
-                        .add_usock(&sock, EpollEvents::IN | EpollEvents::ERR)?;
+                    match self
+                        .epoll
+                        .add_usock(&sock, EpollEvents::IN | EpollEvents::ERR)
+                    {
+                        Ok(()) => {}
+                        // Closed by libsrt already (the caller left at once): skip it.
+                        Err(e) if self.listener.accept_lost_caller(&e) => continue,
+                        Err(e) => return Err(e),
+                    }
                     let stats = CallerStats {
                         peer,
                         streamid,
@@ -269,6 +276,8 @@ impl Server {
                     self.clients.insert(sock.id(), Client { sock, stats });
                 }
                 Err(e) if e.is_would_block() => return Ok(()),
+                // A pending caller that libsrt closed (it left at once): the next one.
+                Err(e) if self.listener.accept_lost_caller(&e) => continue,
                 Err(e) => return Err(e),
             }
         }

@@ -7,7 +7,8 @@
 #   1.5.1  the system's libsrt (Debian 12): the whole suite
 #   1.5.3  source build (Ubuntu 24.04's version): all targets built, the core subset run
 #   1.5.4  source build (Debian 13, Fedora, Arch, Homebrew): all targets built, core subset
-#   1.5.5  source build (newest release): the whole suite, with bonding and the API previews
+#   1.5.5  source build (newest release): the whole suite, with bonding and the API previews,
+#          and the async tests (--features tokio)
 #   1.5.7  headers only (Debian sid; no library for this glibc): cargo check of all targets
 #
 # Source builds come from the release tarballs in $SRTFU_LIBSRT_SOURCES (default
@@ -38,6 +39,8 @@ done
 # callbacks, datagramer and fetch, plus what depends most on the version (startup counting,
 # the version check, option validation, the srt.h mirrors, callbacks at process exit).
 CORE_TESTS="--workspace --test socket --test options --test validation --test mirrors --test epoll --test listen_callback --test nonblocking --test callback_exit --test datagramer --test fetch --test version_check --test startup_cleanup --test raw"
+# The async tests (cargo feature `tokio`), run on 1.5.5 as on the system's libsrt.
+ASYNC_TESTS="--features tokio --test async_socket --test async_reactor --test async_many --test async_interop_srt_tokio --test async_relay --test async_fetch --test async_fileserver --test async_relay_tools --test async_cycles"
 
 SUMMARY=$(mktemp)
 trap 'rm -f "$SUMMARY"' EXIT
@@ -92,6 +95,8 @@ for version in $VERSIONS; do
                 cargo test --workspace --no-run
             elif [ "$version" = 1.5.5 ]; then
                 run_tests "$version" --workspace
+                # shellcheck disable=SC2086
+                run_tests "$version-async" $ASYNC_TESTS
                 # The pregenerated docs.rs bindings come from this build's headers.
                 run_tests "$version-pregenerated" -p srtfu-sys --test pregenerated -- --ignored
             else

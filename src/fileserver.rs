@@ -96,20 +96,8 @@ impl FileServer {
     /// A bad URL or option; `root` not an existing directory ([`Error::Io`] naming it); the
     /// address in use or not bindable.
     pub fn bind(url: &str, root: impl AsRef<Path>) -> Result<FileServer> {
-        let root = root.as_ref();
-        let canon = root
-            .canonicalize()
-            .map_err(|e| Error::io(format!("file server root {root:?}"), e))?;
-        if !canon.is_dir() {
-            return Err(Error::io(
-                format!("file server root {root:?}"),
-                std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory"),
-            ));
-        }
-        let url = listener_url(url)?.with("transtype", "file")?;
-        let sock = SrtSocket::from_url(&url)?;
-        sock.bind(url.local_addr()?)?;
-        sock.listen(64)?;
+        let canon = canonical_root(root.as_ref())?;
+        let sock = listening_socket(url)?;
         Ok(FileServer {
             listener: Arc::new(sock),
             state: Arc::new(State {
@@ -202,6 +190,29 @@ impl FileServer {
         thread::sleep(duration);
         handle.stop()
     }
+}
+
+/// The canonical form of a file server's root, which must be an existing directory.
+pub(crate) fn canonical_root(root: &Path) -> Result<PathBuf> {
+    let canon = root
+        .canonicalize()
+        .map_err(|e| Error::io(format!("file server root {root:?}"), e))?;
+    if !canon.is_dir() {
+        return Err(Error::io(
+            format!("file server root {root:?}"),
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a directory"),
+        ));
+    }
+    Ok(canon)
+}
+
+/// A file server's listening socket: `url` as a listener in file mode, bound, listening.
+pub(crate) fn listening_socket(url: &str) -> Result<SrtSocket> {
+    let url = listener_url(url)?.with("transtype", "file")?;
+    let sock = SrtSocket::from_url(&url)?;
+    sock.bind(url.local_addr()?)?;
+    sock.listen(64)?;
+    Ok(sock)
 }
 
 /// Parses `url` as a listener: `mode=listener` is added unless the URL names a mode (a URL
@@ -326,6 +337,10 @@ fn accept_loop(listener: &Arc<SrtSocket>, state: &Arc<State>) -> Result<()> {
         let (sock, peer) = match listener.accept() {
             Ok(x) => x,
             Err(_) if state.stopping.load(Ordering::Acquire) => return Ok(()),
+            Err(e) if listener.accept_lost_caller(&e) => {
+                log::debug!("file server: a pending caller was closed by libsrt: {e}");
+                continue;
+            }
             Err(e) => {
                 log::error!("file server: srt_accept failed: {e}");
                 return Err(e);
@@ -367,7 +382,7 @@ fn accept_loop(listener: &Arc<SrtSocket>, state: &Arc<State>) -> Result<()> {
 
 /// Why a request is answered with -1.
 #[derive(Debug)]
-enum Refusal {
+pub(crate) enum Refusal {
     NotFound(std::io::Error),
     Refused(String),
 }
@@ -433,21 +448,29 @@ fn read_request(sock: &SrtSocket, state: &State) -> Result<Vec<u8>> {
     sock.set_read_timeout(Some(state.request_timeout))?;
     let mut len = [0u8; 4];
     recv_exact(sock, &mut len)?;
-    let len = i32::from_ne_bytes(len);
+    let mut name = vec![0u8; name_len(len)?];
+    recv_exact(sock, &mut name)?;
+    sock.set_read_timeout(None)?;
+    Ok(name)
+}
+
+/// The name length a request announces (native-order i32), checked.
+pub(crate) fn name_len(announced: [u8; 4]) -> Result<usize> {
+    let len = i32::from_ne_bytes(announced);
     if len <= 0 || len as usize > MAX_NAME_LEN {
         return Err(Error::invalid_argument(
             "file request",
             format!("name length {len} is not within 1..={MAX_NAME_LEN}"),
         ));
     }
-    let mut name = vec![0u8; len as usize];
-    recv_exact(sock, &mut name)?;
-    sock.set_read_timeout(None)?;
-    Ok(name)
+    Ok(len as usize)
 }
 
 /// Checks a requested name and opens the file it names under `root` (canonical).
-fn open_under_root(root: &Path, name: &[u8]) -> std::result::Result<(File, u64), Refusal> {
+pub(crate) fn open_under_root(
+    root: &Path,
+    name: &[u8],
+) -> std::result::Result<(File, u64), Refusal> {
     let refuse = |why: &str| Err(Refusal::Refused(why.to_string()));
     if name.is_empty() {
         return refuse("empty name");

@@ -11,6 +11,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use crate::addr::RawAddr;
+use crate::error::ErrorCode;
 use crate::error::{Error, Result};
 use crate::options::{
     self, Linger, OptionValue, Readable, SockOpt, SockStatus, TransType, Writable, SRTO_CONGESTION,
@@ -405,6 +406,18 @@ impl SrtSocket {
         self.bind(url.local_addr()?)
     }
 
+    /// Whether `err`, from [`accept`](Self::accept) on this listener (or from setting up the
+    /// socket it returned), is about the caller rather than the listener: the caller was
+    /// closed by libsrt before it could be used (`SRT_ESCLOSED` from `srt_accept`, or
+    /// `SRT_EINVSOCK` from a call on the accepted socket) while this socket still listens.
+    /// A server loop skips such a caller and accepts the next one.
+    pub fn accept_lost_caller(&self, err: &Error) -> bool {
+        matches!(
+            err.code(),
+            Some(ErrorCode::SocketClosed | ErrorCode::InvalidSocket)
+        ) && self.getsockstate() == SockStatus::Listening
+    }
+
     /// Starts listening (`srt_listen`), with at most `backlog` pending connections.
     ///
     /// # Errors
@@ -420,8 +433,14 @@ impl SrtSocket {
     /// Blocks unless SRTO_RCVSYN is off, in which case it fails with a would-block error
     /// when nothing is pending.
     ///
+    /// A caller that disconnects while it waits in the backlog is closed by libsrt's
+    /// collector; when `srt_accept` takes such a caller it fails with `SRT_ESCLOSED`, the
+    /// code it also uses for a closed listener. [`accept_lost_caller`](Self::accept_lost_caller)
+    /// tells the two apart: for a lost caller the listener is fine, accept again.
+    ///
     /// # Errors
-    /// The socket is not listening, was closed, or (non-blocking) nothing is pending.
+    /// The socket is not listening, was closed, or (non-blocking) nothing is pending; a
+    /// lost caller (above).
     pub fn accept(&self) -> Result<(SrtSocket, SocketAddr)> {
         let mut raw = RawAddr::empty();
         // SAFETY: raw has room for any address; libsrt writes at most raw.len bytes.

@@ -1,5 +1,5 @@
 //! Async srtfu for tokio (cargo feature `tokio`): [`AsyncSrtSocket`], the async
-//! datagramer [`AsyncDatagramer`] and an async [`fetch`].
+//! datagramer [`AsyncDatagramer`], an async [`fetch`] and the [`AsyncFileServer`].
 //!
 //! SRT sockets are not file descriptors, so tokio's own reactor cannot watch them. srtfu runs
 //! one reactor thread per process (named `srtfu-reactor`) that waits in `srt_epoll_uwait`
@@ -10,7 +10,8 @@
 //! readiness edge is lost. There is no thread per socket or per operation and no timeout
 //! polling. The reactor thread starts with the first async socket and ends when the last one
 //! is dropped. It does not depend on a tokio runtime: the futures run on any executor, and a
-//! runtime shut down with sockets open leaves nothing waiting.
+//! runtime shut down with sockets open leaves nothing waiting. The exception is
+//! [`AsyncFileServer`], which spawns a task per client on the runtime that awaits it.
 //!
 //! ```no_run
 //! # async fn demo() -> srtfu::Result<()> {
@@ -61,6 +62,9 @@ use crate::url::{Mode, SrtUrl};
 use crate::{FetchSummary, IncomingCaller, SRTO_PAYLOADSIZE};
 
 pub use crate::reactor::{reactor_sockets, reactor_threads, REACTOR_THREAD_NAME};
+
+mod fileserver;
+pub use fileserver::AsyncFileServer;
 
 /// A non-blocking [`SrtSocket`] driven by srtfu's reactor; its methods are the sync ones
 /// as futures (`srt_recvmsg` is [`recvmsg`](Self::recvmsg)`.await`, and so on).
@@ -273,21 +277,40 @@ impl AsyncSrtSocket {
     ///
     /// A caller whose connection broke after libsrt queued it is still returned (its first
     /// receive reports the end, and gets what it sent before). One that libsrt's collector
-    /// has already closed between `srt_accept` and the registration (a caller that connects
-    /// and closes at once) is no socket any more: it is skipped and `accept` waits for the
-    /// next caller, so that a loop of `accept().await?` is not ended by one such caller.
+    /// has already closed (a caller that connects and closes at once: `srt_accept` fails
+    /// with `SRT_ESCLOSED`, or the socket it returned is gone before the registration) is
+    /// no socket any more: it is skipped and `accept` waits for the next caller
+    /// ([`SrtSocket::accept_lost_caller`]), so that a loop of `accept().await?` is not
+    /// ended by one such caller.
     ///
     /// # Errors
     /// The socket is not listening or was closed; the reactor cannot take the new socket.
     pub async fn accept(&self) -> Result<(AsyncSrtSocket, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept_registered(cx)).await
+    }
+
+    /// [`accept`](Self::accept) as a poll function (the socket registered, closed callers
+    /// skipped).
+    pub(crate) fn poll_accept_registered(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(AsyncSrtSocket, SocketAddr)>> {
         loop {
-            let (sock, addr) = poll_fn(|cx| self.poll_accept(cx)).await?;
+            let (sock, addr) = match self.poll_accept(cx) {
+                Poll::Ready(Ok(x)) => x,
+                Poll::Ready(Err(e)) if self.sock.accept_lost_caller(&e) => {
+                    log::debug!("accept: a pending caller was closed by libsrt: {e}");
+                    continue;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
             match AsyncSrtSocket::accepted(sock) {
-                Ok(accepted) => return Ok((accepted, addr)),
-                Err(e) if e.code() == Some(ErrorCode::InvalidSocket) => {
+                Ok(accepted) => return Poll::Ready(Ok((accepted, addr))),
+                Err(e) if self.sock.accept_lost_caller(&e) => {
                     log::debug!("accept: caller {addr} was closed by libsrt before use: {e}");
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }
@@ -745,11 +768,7 @@ impl AsyncSrtSocket {
     pub async fn fetch(&self, remote: &str, local: impl AsRef<Path>) -> Result<FetchSummary> {
         let local = local.as_ref();
         let start = Instant::now();
-        let req = crate::fetch::request_bytes(remote)?;
-        let mut sent = 0;
-        while sent < req.len() {
-            sent += self.send(&req[sent..]).await?;
-        }
+        self.send_all(&crate::fetch::request_bytes(remote)?).await?;
         let mut size = [0u8; 8];
         self.recv_exact(&mut size).await?;
         let mut stats = self.sock.bstats(false).unwrap_or_default();
@@ -790,7 +809,23 @@ impl AsyncSrtSocket {
         })
     }
 
-    async fn recv_exact(&self, buf: &mut [u8]) -> Result<()> {
+    /// `send` until all of `buf` is handed to libsrt (file mode may take part of it).
+    pub(crate) async fn send_all(&self, mut buf: &[u8]) -> Result<()> {
+        while !buf.is_empty() {
+            let n = self.send(buf).await?;
+            if n == 0 {
+                return Err(Error::io(
+                    "srt_send",
+                    std::io::Error::from(std::io::ErrorKind::WriteZero),
+                ));
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// `recv` until `buf` is full (a stream may deliver a header in pieces).
+    pub(crate) async fn recv_exact(&self, buf: &mut [u8]) -> Result<()> {
         let mut got = 0;
         while got < buf.len() {
             let n = self.recv(&mut buf[got..]).await?;

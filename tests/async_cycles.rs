@@ -88,7 +88,10 @@ fn async_connect_close_cycles_do_not_leak() {
                     n += 1;
                     drop(s);
                 }
-                Err(e) => return (n, e),
+                Err(e) => {
+                    eprintln!("ACCEPT ERROR after {n}: {e:?}");
+                    return (n, e);
+                }
             }
         }
     });

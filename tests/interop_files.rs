@@ -9,61 +9,11 @@
 
 mod filesupport;
 
-use filesupport::{make_file, server, sha256_file};
+use filesupport::{c_peer, make_file, server, sha256_file, Reap};
 use srtfu::{fetch, Error, SrtSocket};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Builds tests/c/file_peer.c once per test binary; None (after printing why) when the tools
-/// are missing outside CI.
-fn c_peer() -> Option<&'static Path> {
-    static PEER: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PEER.get_or_init(|| {
-        let ci = std::env::var("CI").as_deref() == Ok("true");
-        let flags = match Command::new("pkg-config")
-            .args(["--cflags", "--libs", "srt"])
-            .output()
-        {
-            Ok(o) if o.status.success() => String::from_utf8(o.stdout).unwrap(),
-            other => {
-                let msg = format!("pkg-config --cflags --libs srt failed: {other:?}");
-                assert!(!ci, "{msg}");
-                eprintln!("skipping the C interop tests: {msg}");
-                return None;
-            }
-        };
-        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("file_peer");
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/file_peer.c");
-        let status = Command::new("cc")
-            .args(["-Wall", "-Wextra", "-Werror", "-O2", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .args(flags.split_whitespace())
-            .status();
-        match status {
-            Ok(s) if s.success() => Some(out),
-            Ok(s) => panic!("compiling {src:?} failed: {s}"),
-            Err(e) => {
-                assert!(!ci, "cannot run cc: {e}");
-                eprintln!("skipping the C interop tests: cannot run cc: {e}");
-                None
-            }
-        }
-    })
-    .as_deref()
-}
-
-/// Kills the child when the test ends, whatever happens.
-struct Reap(Child);
-impl Drop for Reap {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn rust_server_serves_the_c_client() {
