@@ -29,6 +29,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -123,8 +124,14 @@ struct Reader {
 pub struct StreamStats {
     /// Payloads received from the publisher.
     pub received: u64,
+    /// Bytes of those payloads.
+    pub bytes_received: u64,
     /// Payloads queued to readers (one per reader per payload).
     pub delivered: u64,
+    /// Payloads the readers' tasks handed to libsrt (`srt_sendmsg2`), all readers together.
+    pub sent: u64,
+    /// Bytes of those payloads.
+    pub bytes_sent: u64,
     /// Readers dropped because their queue was full.
     pub dropped_readers: u64,
     /// Readers now attached.
@@ -136,6 +143,8 @@ struct Stream {
     live: bool,
     readers: Vec<Reader>,
     stats: StreamStats,
+    /// What the readers' tasks sent: (payloads, bytes), counted by the tasks.
+    sent: Arc<(AtomicU64, AtomicU64)>,
 }
 
 /// The relay's shared state: the streams by name.
@@ -168,6 +177,8 @@ impl Relay {
             .map(|(n, s)| {
                 let mut st = s.stats;
                 st.readers = s.readers.len();
+                st.sent = s.sent.0.load(Ordering::Relaxed);
+                st.bytes_sent = s.sent.1.load(Ordering::Relaxed);
                 (n.clone(), st)
             })
             .collect();
@@ -265,6 +276,7 @@ impl Relay {
                 break;
             };
             s.stats.received += 1;
+            s.stats.bytes_received += n as u64;
             let mut delivered = 0;
             let mut dropped = 0;
             s.readers
@@ -294,11 +306,12 @@ impl Relay {
 
     fn add_reader(&self, name: String, id: u64, sock: AsyncSrtSocket) {
         let (tx, mut rx) = mpsc::channel::<Arc<[u8]>>(self.queue);
-        self.streams()
-            .entry(name.clone())
-            .or_default()
-            .readers
-            .push(Reader { id, tx });
+        let counters = {
+            let mut streams = self.streams();
+            let s = streams.entry(name.clone()).or_default();
+            s.readers.push(Reader { id, tx });
+            Arc::clone(&s.sent)
+        };
         let relay = self.clone();
         let queue = self.queue;
         tokio::spawn(async move {
@@ -309,6 +322,8 @@ impl Relay {
                     break;
                 }
                 sent += 1;
+                counters.0.fetch_add(1, Ordering::Relaxed);
+                counters.1.fetch_add(p.len() as u64, Ordering::Relaxed);
                 // A live-mode reader that stops reading rarely makes a send wait: libsrt
                 // buffers for it (its receiver stops acknowledging), then drops what became
                 // too late. So what libsrt holds unacknowledged for it counts against the
@@ -382,8 +397,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 tick.tick().await;
                 for (name, s) in r.stats() {
                     eprintln!(
-                        "stats {name}: received {} delivered {} readers {} dropped-readers {}",
-                        s.received, s.delivered, s.readers, s.dropped_readers
+                        "stats {name}: received {} ({} bytes) delivered {} sent {} ({} bytes) \
+                         readers {} dropped-readers {}",
+                        s.received,
+                        s.bytes_received,
+                        s.delivered,
+                        s.sent,
+                        s.bytes_sent,
+                        s.readers,
+                        s.dropped_readers
                     );
                 }
             }

@@ -262,6 +262,8 @@ impl AsyncSrtSocket {
 
     /// Sets the listen callback ([`SrtSocket::listen_callback`]), run by libsrt for each
     /// caller before [`accept`](Self::accept) sees it; it accepts or rejects with a reason.
+    /// Set it before [`listen`](Self::listen): libsrt 1.5.4 and later refuse it on a
+    /// socket that already listens.
     ///
     /// # Errors
     /// As [`SrtSocket::listen_callback`].

@@ -127,7 +127,11 @@ async fn publisher_reaches_every_reader_and_rejections_carry_reasons() {
     let stats = relay.stats();
     let cam1 = stats.iter().find(|(n, _)| n == "cam1").unwrap().1;
     assert_eq!(cam1.received, u64::from(N));
+    assert_eq!(cam1.bytes_received, u64::from(N) * 1316);
     assert_eq!(cam1.delivered, 3 * u64::from(N));
+    // Every reader got every payload, so its task had sent them all.
+    assert_eq!(cam1.sent, 3 * u64::from(N));
+    assert_eq!(cam1.bytes_sent, 3 * u64::from(N) * 1316);
     assert_eq!(cam1.dropped_readers, 0);
 }
 

@@ -9,7 +9,7 @@ mod support;
 use async_support::{caller_url, listener, pair, payload, LIMIT};
 use futures_util::{SinkExt, StreamExt};
 use srtfu::tokio::{AsyncDatagramer, AsyncSrtSocket};
-use srtfu::{ErrorCode, RejectReason, TransType};
+use srtfu::{ErrorCode, RejectReason, SrtSocket, TransType};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::timeout;
@@ -195,7 +195,9 @@ async fn connect_to_nothing_times_out_with_typed_error() {
 
 #[tokio::test]
 async fn listen_callback_rejection_reaches_the_async_caller() {
-    let (mut l, addr) = listener(TransType::Live, 4);
+    // The callback is set before srt_listen: libsrt 1.5.4 and later refuse to set it on a
+    // socket that already listens (SRT_ECONNSOCK), as the sync tests show.
+    let mut l = AsyncSrtSocket::from_socket(SrtSocket::new_raw().unwrap()).unwrap();
     l.listen_callback(|caller| {
         if caller.streamid() == "allowed" {
             Ok(())
@@ -204,6 +206,9 @@ async fn listen_callback_rejection_reaches_the_async_caller() {
         }
     })
     .unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(4).unwrap();
+    let addr = l.socket().getsockname().unwrap();
     let url = caller_url(addr, TransType::Live, "&streamid=other");
     let err = timeout(LIMIT, AsyncSrtSocket::connect(&url))
         .await
