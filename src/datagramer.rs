@@ -42,7 +42,9 @@ use std::time::{Duration, Instant};
 
 use crate::epoll::{Epoll, EpollEvent, EpollEvents};
 use crate::error::{Error, ErrorCode, Result, SrtError};
-use crate::options::{SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
+use crate::group::{is_group_id, SrtGroup};
+use crate::group_url::GroupUrl;
+use crate::options::{SRTO_GROUPCONNECT, SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
 use crate::socket::SrtSocket;
 use crate::url::{Mode, SrtUrl};
 
@@ -54,9 +56,15 @@ pub const MIN_RECV_BUFFER: usize = 1500;
 /// for one sender, `mode=rendezvous`), in live transtype, and returns an iterator over the
 /// received payloads. See [`Datagramer`] and, for options, [`Datagramer::builder`].
 ///
+/// Socket groups (a libsrt built with bonding): a group URL
+/// (`srt:////group?type=broadcast&nodes=host:port,host:port`, see [`GroupUrl`]) connects a
+/// group and receives from it; a listener URL with `groupconnect=1` accepts a group (and
+/// keeps listening while the group lives, for its other members).
+///
 /// # Errors
 /// A bad URL, a URL asking for `transtype=file`, or the connection failing (timeout,
-/// rejection with its reason, e.g. a wrong passphrase).
+/// rejection with its reason, e.g. a wrong passphrase); [`Error::NoBonding`] for a group
+/// URL on a libsrt without bonding.
 pub fn datagramer(url: &str) -> Result<Datagramer> {
     Datagramer::builder(url).open()
 }
@@ -194,7 +202,17 @@ impl DatagramerBuilder {
     /// A bad URL, `transtype=file` in it, a zero timeout, or the connection failing (after
     /// the policy's attempts, if any).
     pub fn open(self) -> Result<Datagramer> {
-        let mut url: SrtUrl = self.url.parse()?;
+        // A group URL (`srt:////group?type=...&nodes=...`): the group is the connection, its
+        // shared options are the URL's.
+        let group = if self.url.starts_with("srt:////group") {
+            Some(self.url.parse::<GroupUrl>()?)
+        } else {
+            None
+        };
+        let mut url: SrtUrl = match &group {
+            Some(g) => g.options().clone(),
+            None => self.url.parse()?,
+        };
         if url.is_file_mode() {
             return Err(Error::invalid_option(
                 "transtype",
@@ -202,14 +220,19 @@ impl DatagramerBuilder {
                 "datagramer receives live streams; leave transtype out or set it to live",
             ));
         }
-        url = url.with("transtype", "live")?;
+        // A group is live only, and libsrt refuses SRTO_TRANSTYPE on it.
+        if group.is_none() {
+            url = url.with("transtype", "live")?;
+        }
         if let Some(t) = self.timeout {
             let ms = crate::socket::timeout_ms("Datagramer::timeout", Some(t))?;
             url = url.with("timeout", ms)?;
         }
         let mut d = Datagramer {
             url,
+            group,
             sock: None,
+            listener: None,
             buf: Vec::new(),
             last_data: Instant::now(),
             peer_idle: Duration::from_secs(5),
@@ -243,7 +266,12 @@ impl DatagramerBuilder {
 /// iterator allocates one `Vec` of exactly the payload's length per item.
 pub struct Datagramer {
     url: SrtUrl,
+    /// For a group URL: the group type and members (`url` holds the shared options).
+    group: Option<GroupUrl>,
     sock: Option<SrtSocket>,
+    /// The listener a group came through, open while the group lives (its other members
+    /// connect through it).
+    listener: Option<SrtSocket>,
     buf: Vec<u8>,
     last_data: Instant,
     peer_idle: Duration,
@@ -348,6 +376,7 @@ impl Datagramer {
                 Ok(0) => {
                     let ended = self.classify_end();
                     self.sock = None;
+                    self.listener = None;
                     self.handle_end(ended)?;
                 }
                 Ok(n) => {
@@ -357,6 +386,7 @@ impl Datagramer {
                 Err(e) => {
                     let ended = self.classify(e);
                     self.sock = None;
+                    self.listener = None;
                     self.handle_end(ended)?;
                 }
             }
@@ -385,6 +415,7 @@ impl Datagramer {
     pub fn close(&mut self) {
         self.done = true;
         self.sock = None;
+        self.listener = None;
     }
 
     /// `Ok(0)` from libsrt 1.5.3+ (which answers a collected socket's `SRT_EINVSOCK`, read
@@ -504,7 +535,11 @@ impl Datagramer {
     }
 
     fn connect(&mut self) -> Result<()> {
-        let sock = open_url(&self.url)?;
+        let (sock, listener) = match &self.group {
+            Some(g) => (open_group(g, &self.url)?, None),
+            None => open_url(&self.url)?,
+        };
+        self.listener = listener;
         let payload = sock.payload_size().unwrap_or(0);
         let mss = sock.getsockflag(SRTO_MSS).unwrap_or(0).max(0) as usize;
         let size = payload.max(mss).max(MIN_RECV_BUFFER);
@@ -529,31 +564,55 @@ fn peer(url: &SrtUrl) -> String {
     format!("{host}:{} ({})", url.port(), url.mode())
 }
 
+/// Creates the group of a group URL with the options of `options` (the group URL's own,
+/// with the datagramer's additions), connects its members and returns the group's handle.
+fn open_group(group: &GroupUrl, options: &SrtUrl) -> Result<SrtSocket> {
+    let g = SrtGroup::create_group(group.group_type())?;
+    options.apply_options(g.as_socket())?;
+    g.connect_group(&mut group.endpoints()?)?;
+    Ok(g.into_socket())
+}
+
 /// Opens the URL's connection; a listener with a timeout waits for a caller at most that long
 /// (libsrt 1.5.1's blocking `srt_accept` ignores SRTO_RCVTIMEO, so the wait is an
-/// `srt_epoll_uwait` on the listening socket).
-fn open_url(url: &SrtUrl) -> Result<SrtSocket> {
-    let (Mode::Listener, Some(t)) = (url.mode(), url.timeout()) else {
-        return crate::url::open(url);
-    };
+/// `srt_epoll_uwait` on the listening socket). When a listener accepts a group
+/// (`groupconnect=1`), the listener is returned too: the group's other members connect
+/// through it, so it stays open as long as the group.
+fn open_url(url: &SrtUrl) -> Result<(SrtSocket, Option<SrtSocket>)> {
+    if url.mode() != Mode::Listener {
+        return Ok((crate::url::open(url)?, None));
+    }
     let listener = SrtSocket::from_url(url)?;
     listener.bind(url.local_addr()?)?;
-    // Subscribe before listen(): libsrt does not look at a listener's backlog when it is
-    // added to an epoll, so a caller arriving between listen() and the subscription would
-    // raise no event and the wait would time out with a caller pending.
-    let epoll = Epoll::new()?;
-    epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
-    listener.listen(1)?;
-    let mut events = [EpollEvent::default(); 1];
-    if epoll.uwait_into(&mut events, Some(t))?.is_empty() {
-        return Err(Error::Srt(SrtError::new(
-            "srt_accept",
-            ErrorCode::Timeout,
-            format!("no caller connected to {} within {t:?}", peer(url)),
-        )));
+    let backlog = if listener.getsockflag(SRTO_GROUPCONNECT).unwrap_or(0) != 0 {
+        8
+    } else {
+        1
+    };
+    if let Some(t) = url.timeout() {
+        // Subscribe before listen(): libsrt does not look at a listener's backlog when it
+        // is added to an epoll, so a caller arriving between listen() and the subscription
+        // would raise no event and the wait would time out with a caller pending.
+        let epoll = Epoll::new()?;
+        epoll.add_usock(&listener, EpollEvents::ACCEPT)?;
+        listener.listen(backlog)?;
+        let mut events = [EpollEvent::default(); 1];
+        if epoll.uwait_into(&mut events, Some(t))?.is_empty() {
+            return Err(Error::Srt(SrtError::new(
+                "srt_accept",
+                ErrorCode::Timeout,
+                format!("no caller connected to {} within {t:?}", peer(url)),
+            )));
+        }
+    } else {
+        listener.listen(backlog)?;
     }
     let (sock, _peer) = listener.accept()?;
-    Ok(sock)
+    if is_group_id(sock.id()) {
+        Ok((sock, Some(listener)))
+    } else {
+        Ok((sock, None))
+    }
 }
 
 impl Iterator for Datagramer {

@@ -418,6 +418,13 @@ impl SrtGroup {
         Ok(group)
     }
 
+    /// The group's handle as an [`SrtSocket`] owning the group id (closing it closes the
+    /// group), for code written for sockets: receive loops, the
+    /// [`Datagramer`](crate::Datagramer).
+    pub fn into_socket(self) -> SrtSocket {
+        self.sock
+    }
+
     /// Makes one member description (`srt_prepare_endpoint`): the target address and,
     /// optionally, the local address to bind the member to (`None`: any, same family as the
     /// target).
