@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use srtfu::{
-    sys, Epoll, EpollBuffers, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_LATENCY,
-    SRTO_PASSPHRASE,
+    sys, Epoll, EpollBuffers, EpollEvents, IncomingCaller, RejectReason, SrtSocket, SRTO_FC,
+    SRTO_LATENCY, SRTO_PASSPHRASE, SRTO_RCVBUF,
 };
 
 /// A many-caller SRT server (one thread, one epoll) with streamid-based access control.
@@ -49,6 +49,12 @@ pub struct Args {
     /// SRTO_LATENCY in milliseconds.
     #[arg(long, default_value_t = 120)]
     pub latency: i32,
+    /// Each caller's receive buffer in bytes (SRTO_RCVBUF, with SRTO_FC sized to it):
+    /// libsrt's default is about 8 MB per caller, far more than a low-rate stream needs.
+    /// Rate × (latency + RTT) with room to spare is enough, e.g. 262144 for 1 Mb/s at a
+    /// latency of 120 ms. libsrt judges the value.
+    #[arg(long)]
+    pub rcvbuf: Option<i32>,
 }
 
 /// Who may connect: streamid → optional passphrase.
@@ -158,6 +164,13 @@ impl Server {
     pub fn bind(args: &Args, access: Access) -> srtfu::Result<Server> {
         let mut listener = SrtSocket::new_raw()?;
         listener.setsockflag(SRTO_LATENCY, args.latency)?;
+        if let Some(bytes) = args.rcvbuf {
+            // libsrt caps SRTO_RCVBUF at SRTO_FC packets: the flight window first (libsrt's
+            // minimum is 32 packets).
+            let packets = (bytes / 1456).max(32);
+            listener.setsockflag(SRTO_FC, packets)?;
+            listener.setsockflag(SRTO_RCVBUF, bytes)?;
+        }
         listener.set_blocking(false)?;
         let refused = Arc::new(AtomicU64::new(0));
         let count = refused.clone();

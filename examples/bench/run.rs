@@ -93,6 +93,10 @@ struct Opts {
     /// Rate of each caller in the many-connections scenario, Mb/s (default 1).
     #[arg(long)]
     caller_mbps: Option<f64>,
+    /// The server's receive buffer per caller in the many-connections scenario, bytes
+    /// (examples/server.rs --rcvbuf; default: libsrt's).
+    #[arg(long)]
+    server_rcvbuf: Option<i32>,
     /// Fail (exit 1) when srt-live-transmit or srt-file-transmit is missing, instead of
     /// leaving their rows out. Implied by CI=true.
     #[arg(long)]
@@ -1001,6 +1005,7 @@ mod live {
             "× raw",
             "recv-thread µs/pkt",
             "peak RSS MiB",
+            "RSS KiB/caller",
         ]);
         let mut failed = Vec::new();
         for &rate in &rates {
@@ -1725,12 +1730,16 @@ mod many {
     /// one Epoll, every caller accepted. Serves until `n` callers came and left (or `limit`),
     /// then prints the totals.
     pub fn server_child(args: &[String]) -> Result<String, String> {
-        let (n, limit) = match args {
-            [n, limit] => (
+        let (n, limit, rcvbuf) = match args {
+            [n, limit, rcvbuf] => (
                 n.parse::<usize>().map_err(|e| e.to_string())?,
                 limit.parse::<u64>().map_err(|e| e.to_string())?,
+                match rcvbuf.parse::<i32>().map_err(|e| e.to_string())? {
+                    0 => None,
+                    b => Some(b),
+                },
             ),
-            _ => return Err("usage: many-server CALLERS LIMIT_SECS".into()),
+            _ => return Err("usage: many-server CALLERS LIMIT_SECS RCVBUF(0: default)".into()),
         };
         let sargs = server::Args {
             listen: "127.0.0.1:0".parse().expect("address"),
@@ -1740,6 +1749,7 @@ mod many {
             duration: None,
             backlog: (n as i32).clamp(16, 1024),
             latency: 120,
+            rcvbuf,
         };
         let mut srv = server::Server::bind(&sargs, server::Access::open())
             .map_err(|e| format!("server: {e}"))?;
@@ -1820,9 +1830,16 @@ mod many {
         Ok(per * n as u64)
     }
 
-    fn one(n: usize, mbps: f64, seconds: f64) -> Result<Sample, String> {
+    fn one(n: usize, mbps: f64, seconds: f64, rcvbuf: Option<i32>) -> Result<Sample, String> {
         let limit = 30 + seconds as u64 + n as u64 / 8;
-        let mut cmd = self_child("many-server", &[n.to_string(), limit.to_string()]);
+        let mut cmd = self_child(
+            "many-server",
+            &[
+                n.to_string(),
+                limit.to_string(),
+                rcvbuf.unwrap_or(0).to_string(),
+            ],
+        );
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -1883,9 +1900,12 @@ mod many {
             .unwrap_or(if o.quick { vec![16] } else { vec![16, 64, 256] });
         let mbps = o.caller_mbps.unwrap_or(1.0);
         let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
+        let rcvbuf = o.server_rcvbuf;
         println!(
             "\n## many connections: N live callers × {mbps} Mb/s for {seconds} s into \
-             examples/server.rs (one thread, one Epoll) in a child process, {} round(s); medians",
+             examples/server.rs (one thread, one Epoll; receive buffer per caller: {}) in a \
+             child process, {} round(s); medians",
+            rcvbuf.map_or("libsrt's default".to_string(), |b| format!("--rcvbuf {b}")),
             o.rounds()
         );
         println!(
@@ -1902,12 +1922,13 @@ mod many {
             "server CPU s",
             "CPU µs/pkt",
             "peak RSS MiB",
+            "RSS KiB/caller",
         ]);
         let mut failed = 0;
         for &n in &ns {
             let mut v = Vec::new();
             for _ in 0..o.rounds() {
-                match one(n, mbps, seconds) {
+                match one(n, mbps, seconds, rcvbuf) {
                     Ok(s) => v.push(s),
                     Err(e) => {
                         eprintln!("many {n}: {e}");
@@ -1929,6 +1950,10 @@ mod many {
                 format!("{:.2}", med(&|s| s.cpu)),
                 format!("{:.2}", med(&|s| s.cpu / s.delivered.max(1) as f64 * 1e6)),
                 format!("{:.1}", med(&|s| s.rss_kib as f64 / 1024.0)),
+                format!(
+                    "{:.0}",
+                    med(&|s| s.rss_kib as f64 / s.callers.max(1) as f64)
+                ),
             ]);
             if v.iter().any(|s| s.delivered == 0 || s.callers < n as u64) {
                 eprintln!("many {n}: not every caller connected and delivered");
