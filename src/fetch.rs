@@ -23,12 +23,16 @@
 //!
 //! # Speed
 //!
-//! File mode uses libsrt's file congestion control (FileCC). Measured with libsrt 1.5.1 on a
-//! loaded 2-core machine over loopback: a transfer that loses a packet in its first
-//! milliseconds (the receiver's queue overflowing in the initial burst) can fall to a few
-//! dozen packets per second and take tens of seconds to recover, even for a few megabytes;
-//! transfers without that early loss run at 150-270 MB/s. srtfu does not change FileCC's
-//! behaviour; `maxbw` and the other URL options reach libsrt unchanged.
+//! File mode uses libsrt's file congestion control (FileCC). A transfer that loses a packet
+//! in its first milliseconds, before any ACK has told the sender the delivery rate, falls to
+//! a few dozen packets per second and takes many minutes to recover, even on loopback;
+//! transfers without that early loss run at 150-270 MB/s (2-core machine, libsrt 1.5.1 and
+//! 1.5.5). A blocking `srt_connect` caused such a loss in a fifth to a half of all transfers
+//! (the server's first packet, ignored by libsrt's receive thread while it registers the new
+//! connection), so fetch connects non-blocking and waits for the connection, as
+//! srt-file-transmit does; see BENCHMARKS.md, "File-mode stalls: cause". srtfu does not
+//! change FileCC's behaviour otherwise; `maxbw` and the other URL options reach libsrt
+//! unchanged.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -202,7 +206,7 @@ impl<'a> Fetch<'a> {
         if self.by_streamid {
             url = url.with("streamid", file_request_streamid(remote)?)?;
         }
-        let sock = crate::url::open(&url)?;
+        let sock = crate::url::open_with(&url, true)?;
         let send_prefix = !self.by_streamid;
         self.run(&sock, remote, local.as_ref(), send_prefix)
     }
@@ -319,9 +323,13 @@ fn connect_for_fetch(sock: &SrtSocket, remote: &str, by_streamid: bool) -> Resul
     if by_streamid {
         sock.setsockflag(SRTO_STREAMID, file_request_streamid(remote)?)?;
     }
+    // The handshake runs in libsrt's receive thread, so the server's first packet is not
+    // lost (see SrtSocket::connect_in_receive_thread).
     match url.mode() {
-        Mode::Caller => sock.connect_url(),
-        Mode::Rendezvous => sock.rendezvous(url.local_addr()?, url.remote_addr()?),
+        Mode::Caller => sock.connect_in_receive_thread("srt_connect", false, || sock.connect_url()),
+        Mode::Rendezvous => sock.connect_in_receive_thread("srt_rendezvous", true, || {
+            sock.rendezvous(url.local_addr()?, url.remote_addr()?)
+        }),
         Mode::Listener => Err(Error::invalid_argument(
             "fetch",
             "a listener URL cannot fetch on an unconnected socket; use srtfu::fetch(url, ..) \

@@ -460,6 +460,14 @@ impl SrtSocket {
     /// Connects to a listener (`srt_connect`). In blocking mode returns once connected; a
     /// rejected connection's error carries the [reject reason](Error::reject_reason).
     ///
+    /// libsrt 1.5.1 to 1.5.5: a blocking connect may lose the first packet the peer sends
+    /// after the connection is made (libsrt's receive thread registers the connection one
+    /// packet late). A lost packet is resent, but in file mode that first loss can throttle
+    /// the whole transfer to a trickle (BENCHMARKS.md, "File-mode stalls: cause"). Where the
+    /// peer speaks first, connect non-blocking ([`set_blocking(false)`](Self::set_blocking)),
+    /// wait for [`EpollEvents::OUT`](crate::EpollEvents::OUT) in an [`Epoll`](crate::Epoll),
+    /// then block again; [`fetch`](crate::fetch) does this.
+    ///
     /// # Errors
     /// Timeout (`SRT_ENOSERVER` after SRTO_CONNTIMEO), rejection, or bad address.
     pub fn connect<A: ToSocketAddrs>(&self, addr: A) -> Result<()> {
@@ -486,6 +494,78 @@ impl SrtSocket {
         {
             Some(local) => self.connect_bind(local?, remote),
             None => self.connect(remote),
+        }
+    }
+
+    /// Runs `start` (`srt_connect`, `srt_connect_bind` or `srt_rendezvous` on this socket)
+    /// with `SRTO_RCVSYN` off, waits (bounded by `SRTO_CONNTIMEO`, ×10 for rendezvous, plus
+    /// a second) until the connection is made or fails, then turns `SRTO_RCVSYN` back on. A
+    /// socket that is already non-blocking just runs `start`.
+    ///
+    /// Why (libsrt 1.5.1 to 1.5.5): a blocking connect finishes the handshake in the calling
+    /// thread and only queues the new connection for libsrt's receive thread, which
+    /// registers it at the start of its next turn (srtcore/queue.cpp,
+    /// `CRcvQueue::worker_RetrieveUnit`); the packet it is already waiting for when the
+    /// connection completes is dispatched before that, finds no socket and is ignored
+    /// (`CRcvQueue::worker_TryAsyncRend_OrStore`: "no sockets expect socket"). When that
+    /// packet is the server's first data, the transfer starts with a loss. With RCVSYN off the
+    /// receive thread completes the handshake itself (`processAsyncConnectResponse`) and
+    /// registers the connection before it reads another packet. See BENCHMARKS.md,
+    /// "File-mode stalls: cause".
+    pub(crate) fn connect_in_receive_thread(
+        &self,
+        call: &'static str,
+        rendezvous: bool,
+        start: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        if !self.getsockflag(options::SRTO_RCVSYN)? {
+            return start();
+        }
+        let limit = Duration::from_millis(
+            self.getsockflag(options::SRTO_CONNTIMEO)?.max(0) as u64
+                * if rendezvous { 10 } else { 1 },
+        ) + Duration::from_secs(1);
+        let ep = crate::epoll::Epoll::new()?;
+        ep.add_usock(
+            self,
+            crate::epoll::EpollEvents::OUT | crate::epoll::EpollEvents::ERR,
+        )?;
+        self.setsockflag(options::SRTO_RCVSYN, false)?;
+        let res = start().and_then(|()| {
+            let t0 = std::time::Instant::now();
+            let mut buf = crate::epoll::EpollBuffers::new();
+            loop {
+                match self.getsockstate() {
+                    SockStatus::Connected => return Ok(()),
+                    SockStatus::Connecting | SockStatus::Opened | SockStatus::Init => {}
+                    // Connected and ended again before this look (a peer that closes at once):
+                    // libsrt records a reject reason for every failed attempt and none for
+                    // a connection that was made; the first receive reports the end.
+                    SockStatus::Broken | SockStatus::Closing | SockStatus::Closed
+                        if self.getrejectreason() == RejectReason::Unknown =>
+                    {
+                        return Ok(())
+                    }
+                    state => return Err(connect_failure(self, call, state)),
+                }
+                let left = limit.saturating_sub(t0.elapsed());
+                if left.is_zero() {
+                    return Err(Error::Srt(crate::error::SrtError::new(
+                        call,
+                        crate::error::ErrorCode::NoServer,
+                        format!("not connected after {limit:?}"),
+                    )));
+                }
+                // Timeouts and spurious wake-ups only lead back to the state check.
+                let _ = ep.wait(&mut buf, Some(left.min(Duration::from_millis(100))));
+            }
+        });
+        match res {
+            Ok(()) => self.setsockflag(options::SRTO_RCVSYN, true),
+            Err(e) => {
+                let _ = self.setsockflag(options::SRTO_RCVSYN, true);
+                Err(e)
+            }
         }
     }
 
@@ -1242,6 +1322,24 @@ impl SrtSocket {
         check(rc, "srt_getsndbuffer", None)?;
         Ok((blocks, bytes))
     }
+}
+
+/// The error of a failed non-blocking connect, with libsrt's reject reason: SRT_ENOSERVER
+/// for a timeout (as a blocking `srt_connect` reports it), SRT_ECONNREJ otherwise.
+pub(crate) fn connect_failure(sock: &SrtSocket, call: &'static str, state: SockStatus) -> Error {
+    let reason = sock.getrejectreason();
+    let code = if reason == RejectReason::Timeout {
+        crate::error::ErrorCode::NoServer
+    } else {
+        crate::error::ErrorCode::ConnRejected
+    };
+    let mut e = crate::error::SrtError::new(
+        call,
+        code,
+        format!("the connection failed (socket {state:?}): {reason:?}"),
+    );
+    e.reject = Some(reason);
+    Error::Srt(e)
 }
 
 /// The clock libsrt was built with (`srt_clock_type`): the clock of [`time_now`] and of

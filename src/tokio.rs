@@ -221,19 +221,7 @@ impl AsyncSrtSocket {
 
     /// The error of a failed non-blocking connect, with libsrt's reject reason.
     fn connect_failure(&self, call: &'static str, state: SockStatus) -> Error {
-        let reason = self.sock.getrejectreason();
-        let code = if reason == RejectReason::Timeout {
-            ErrorCode::NoServer
-        } else {
-            ErrorCode::ConnRejected
-        };
-        let mut e = SrtError::new(
-            call,
-            code,
-            format!("the connection failed (socket {state:?}): {reason:?}"),
-        );
-        e.reject = Some(reason);
-        Error::Srt(e)
+        crate::socket::connect_failure(&self.sock, call, state)
     }
 
     /// Binds to a local address (`srt_bind`; does not wait).

@@ -637,6 +637,13 @@ impl fmt::Debug for SrtUrl {
 
 /// Opens the connection by the URL's mode (see [`SrtSocket::open`]).
 pub(crate) fn open(url: &SrtUrl) -> Result<SrtSocket> {
+    open_with(url, false)
+}
+
+/// [`open`]; with `in_receive_thread`, a caller or rendezvous connects through
+/// [`SrtSocket::connect_in_receive_thread`] (non-blocking handshake, then blocking again),
+/// so that a peer that sends the moment it accepts loses nothing. `fetch` uses it.
+pub(crate) fn open_with(url: &SrtUrl, in_receive_thread: bool) -> Result<SrtSocket> {
     match url.mode {
         Mode::Listener => {
             let listener = SrtSocket::from_url(url)?;
@@ -649,9 +656,23 @@ pub(crate) fn open(url: &SrtUrl) -> Result<SrtSocket> {
             let mut attempt = 0;
             loop {
                 let sock = SrtSocket::from_url(url)?;
-                let res = match url.mode {
-                    Mode::Rendezvous => sock.rendezvous(url.local_addr()?, url.remote_addr()?),
-                    _ => sock.connect_url(),
+                let rendezvous = matches!(url.mode, Mode::Rendezvous);
+                let connect = || {
+                    if rendezvous {
+                        sock.rendezvous(url.local_addr()?, url.remote_addr()?)
+                    } else {
+                        sock.connect_url()
+                    }
+                };
+                let res = if in_receive_thread {
+                    let call = if rendezvous {
+                        "srt_rendezvous"
+                    } else {
+                        "srt_connect"
+                    };
+                    sock.connect_in_receive_thread(call, rendezvous, connect)
+                } else {
+                    connect()
                 };
                 match res {
                     Ok(()) => return Ok(sock),

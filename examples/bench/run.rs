@@ -97,6 +97,32 @@ struct Opts {
     /// (examples/server.rs --rcvbuf; default: libsrt's).
     #[arg(long)]
     server_rcvbuf: Option<i32>,
+    /// File scenario: which receivers run, comma separated, from fetch, socket, raw, ft
+    /// (srt-file-transmit); default all.
+    #[arg(long, value_delimiter = ',')]
+    receivers: Option<Vec<String>>,
+    /// File scenario, experiments: the raw and SrtSocket receivers wait this long after
+    /// their connection is made before they send the request.
+    #[arg(long)]
+    connect_wait_ms: Option<u64>,
+    /// File scenario, experiments: the raw and SrtSocket receivers connect with a blocking
+    /// srt_connect instead of connecting non-blocking and waiting for the connection (see
+    /// BENCHMARKS.md, "File-mode stalls: cause"); fetch is not affected by this switch.
+    #[arg(long)]
+    blocking_connect: bool,
+    /// File scenario, experiments: the server waits this long after srt_accept before it
+    /// reads the request (or, for srt-file-transmit, sends the first byte).
+    #[arg(long)]
+    accept_wait_ms: Option<u64>,
+    /// File scenario, experiments: options set on the server's listener (so on every
+    /// accepted socket), `key=value` with srt-live-transmit's keys (fc, rcvbuf, udp_rcvbuf,
+    /// mss, maxbw, ...), comma separated.
+    #[arg(long, value_delimiter = ',')]
+    server_opt: Vec<String>,
+    /// File scenario, experiments: options set on every receiver's socket (as --server-opt;
+    /// in the URL for fetch and srt-file-transmit).
+    #[arg(long, value_delimiter = ',')]
+    client_opt: Vec<String>,
     /// Fail (exit 1) when srt-live-transmit or srt-file-transmit is missing, instead of
     /// leaving their rows out. Implied by CI=true.
     #[arg(long)]
@@ -136,7 +162,14 @@ pub fn main_with(args: Vec<String>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
-    srtfu::log::set_level(log::LevelFilter::Error);
+    // BENCH_SRT_LOG=warn|info|debug: libsrt's own log (to stderr) at that level, for
+    // experiments; children inherit it.
+    srtfu::log::set_level(match std::env::var("BENCH_SRT_LOG").as_deref() {
+        Ok("warn") => log::LevelFilter::Warn,
+        Ok("info") => log::LevelFilter::Info,
+        Ok("debug") => log::LevelFilter::Debug,
+        _ => log::LevelFilter::Error,
+    });
     let result = match cli.cmd {
         Cmd::Child { kind, args } => return child::main(&kind, &args),
         Cmd::Live(o) => with_header(&o, live::run),
@@ -238,6 +271,35 @@ mod raw {
         check(rc, "srt_setsockflag").map(drop)
     }
 
+    pub fn set_i64(s: Sock, opt: sys::SRT_SOCKOPT, v: i64) -> Result<(), String> {
+        // SAFETY: v is an int64 living across the call; its size is passed.
+        let rc =
+            unsafe { sys::srt_setsockflag(s, opt, &v as *const i64 as *const c_void, 8 as c_int) };
+        check(rc, "srt_setsockflag").map(drop)
+    }
+
+    /// Sets an option given as `key=value` with srt-live-transmit's key (the option's name,
+    /// lowercase, without `SRTO_`). Only the integer options the file experiments vary.
+    pub fn set_named(s: Sock, kv: &str) -> Result<(), String> {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| format!("option {kv:?}: expected key=value"))?;
+        let v: i64 = v.parse().map_err(|e| format!("option {kv:?}: {e}"))?;
+        let opt = match k {
+            "maxbw" => return set_i64(s, sys::SRTO_MAXBW, v),
+            "fc" => sys::SRTO_FC,
+            "rcvbuf" => sys::SRTO_RCVBUF,
+            "sndbuf" => sys::SRTO_SNDBUF,
+            "udp_rcvbuf" => sys::SRTO_UDP_RCVBUF,
+            "udp_sndbuf" => sys::SRTO_UDP_SNDBUF,
+            "mss" => sys::SRTO_MSS,
+            "payloadsize" => sys::SRTO_PAYLOADSIZE,
+            other => return Err(format!("option {other:?} is not one the bench sets")),
+        };
+        let v = i32::try_from(v).map_err(|e| format!("option {kv:?}: {e}"))?;
+        set_i32(s, opt, v).map_err(|e| format!("{kv}: {e}"))
+    }
+
     pub fn get_i32(s: Sock, opt: sys::SRT_SOCKOPT) -> c_int {
         let mut v: i32 = 0;
         let mut len: c_int = 4;
@@ -256,8 +318,21 @@ mod raw {
 
     /// A listener on 127.0.0.1:0 with the given transtype; returns it and its port.
     pub fn listener(transtype: sys::SRT_TRANSTYPE, backlog: i32) -> Result<(Sock, u16), String> {
+        listener_with(transtype, backlog, &[])
+    }
+
+    /// [`listener`] with options (`key=value`, see [`set_named`]) set after the transtype;
+    /// libsrt copies them to every accepted socket.
+    pub fn listener_with(
+        transtype: sys::SRT_TRANSTYPE,
+        backlog: i32,
+        opts: &[String],
+    ) -> Result<(Sock, u16), String> {
         let s = socket()?;
         set_i32(s, sys::SRTO_TRANSTYPE, transtype as i32)?;
+        for kv in opts {
+            set_named(s, kv)?;
+        }
         let sa = loopback(0);
         let len = std::mem::size_of::<libc::sockaddr_in>() as c_int;
         // SAFETY: sa is a valid sockaddr_in of length len.
@@ -296,6 +371,53 @@ mod raw {
         // SAFETY: sa is a valid sockaddr_in of length len.
         let rc = unsafe { sys::srt_connect(s, &sa as *const _ as *const libc::sockaddr, len) };
         check(rc, "srt_connect").map(drop)
+    }
+
+    /// Connects with `SRTO_RCVSYN` off and waits in `srt_epoll_wait` (bounded, 5 s) until
+    /// connected, then turns RCVSYN on: libsrt's receive thread then completes the handshake
+    /// and registers the connection before it reads another packet. A blocking
+    /// `srt_connect` leaves a window in which the server's first packet is ignored, which in
+    /// file mode can start the transfer with a loss that FileCC never gets over (see
+    /// BENCHMARKS.md, "File-mode stalls: cause"). srt-file-transmit connects this way too.
+    pub fn connect_nonblocking(s: Sock, port: u16) -> Result<(), String> {
+        set_i32(s, sys::SRTO_RCVSYN, 0)?;
+        // SAFETY: no preconditions.
+        let eid = check(unsafe { sys::srt_epoll_create() }, "srt_epoll_create")?;
+        let r = (|| {
+            let events = (sys::SRT_EPOLL_OUT | sys::SRT_EPOLL_ERR) as c_int;
+            // SAFETY: events lives across the call.
+            check(
+                unsafe { sys::srt_epoll_add_usock(eid, s, &events) },
+                "srt_epoll_add_usock",
+            )?;
+            connect(s, port)?;
+            let (mut w, mut wn) = ([0 as Sock; 1], 1 as c_int);
+            let (mut r, mut rn) = ([0 as Sock; 1], 1 as c_int);
+            // SAFETY: the lists and their lengths are valid for writes; no system sockets.
+            unsafe {
+                sys::srt_epoll_wait(
+                    eid,
+                    r.as_mut_ptr(),
+                    &mut rn,
+                    w.as_mut_ptr(),
+                    &mut wn,
+                    5000,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+            // SAFETY: plain call on our socket.
+            let st = unsafe { sys::srt_getsockstate(s) };
+            if st != sys::SRTS_CONNECTED {
+                return Err(format!("srt_connect (non-blocking): socket state {st}"));
+            }
+            set_i32(s, sys::SRTO_RCVSYN, 1)
+        })();
+        // SAFETY: our epoll id.
+        unsafe { sys::srt_epoll_release(eid) };
+        r
     }
 
     pub fn close(s: Sock) {
@@ -524,6 +646,57 @@ fn result_field(out: &str, key: &str) -> Option<u64> {
         .and_then(|(_, v)| v.parse().ok())
 }
 
+/// The statistics that explain a file-mode collapse, on one line (srt_bstats names).
+fn collapse_stats(st: &srtfu::Stats) -> String {
+    format!(
+        "pktSent {} ({} MB), pktRecv {}, pktSndLoss {}, pktRcvLoss {}, pktRetrans {}, \
+         msRTT {:.2}, mbpsSendRate {:.2}, mbpsRecvRate {:.2}, mbpsBandwidth {:.0}, \
+         pktCongestionWindow {}, pktFlowWindow {}, pktFlightSize {}, usPktSndPeriod {:.1}, \
+         byteAvailSndBuf {}, byteAvailRcvBuf {}",
+        st.pkt_sent_total,
+        st.byte_sent_total / 1_000_000,
+        st.pkt_recv_total,
+        st.pkt_snd_loss_total,
+        st.pkt_rcv_loss_total,
+        st.pkt_retrans_total,
+        st.ms_rtt,
+        st.mbps_send_rate,
+        st.mbps_recv_rate,
+        st.mbps_bandwidth,
+        st.pkt_congestion_window,
+        st.pkt_flow_window,
+        st.pkt_flight_size,
+        st.us_pkt_snd_period,
+        st.byte_avail_snd_buf,
+        st.byte_avail_rcv_buf
+    )
+}
+
+/// srt_bstats of a socket something else owns (never closed here).
+fn stats_of(s: sys::SRTSOCKET) -> Option<srtfu::Stats> {
+    // SAFETY: s is an open socket owned elsewhere; ManuallyDrop never closes it, and a socket
+    // closed meanwhile only makes srt_bstats fail.
+    let sock = std::mem::ManuallyDrop::new(unsafe { srtfu::SrtSocket::from_raw(s) });
+    sock.bstats(false).ok()
+}
+
+/// Udp RcvbufErrors and SndbufErrors from /proc/net/snmp (kernel drops, all sockets).
+fn udp_buf_errors() -> (u64, u64) {
+    let snmp = std::fs::read_to_string("/proc/net/snmp").unwrap_or_default();
+    let mut lines = snmp.lines().filter(|l| l.starts_with("Udp:"));
+    let (Some(head), Some(vals)) = (lines.next(), lines.next()) else {
+        return (0, 0);
+    };
+    let get = |name: &str| {
+        head.split_whitespace()
+            .position(|h| h == name)
+            .and_then(|i| vals.split_whitespace().nth(i))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("RcvbufErrors"), get("SndbufErrors"))
+}
+
 fn tool_available(name: &str) -> bool {
     Command::new(name)
         .arg("-version")
@@ -741,6 +914,47 @@ mod child {
         }
     }
 
+    /// Options for the receiver's socket from the bench (`--client-opt`), `key=value`.
+    fn client_opts() -> Vec<String> {
+        std::env::var("BENCH_CLIENT_OPTS")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|kv| !kv.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Experiments: `--blocking-connect` (a plain blocking srt_connect, as the bench did
+    /// before the stalls were understood).
+    fn blocking_connect() -> bool {
+        std::env::var_os("BENCH_BLOCKING_CONNECT").is_some()
+    }
+
+    /// Experiments: sleeps `--connect-wait-ms` after the connection is made, before the
+    /// request.
+    fn connect_wait() {
+        if let Some(ms) = std::env::var("BENCH_CONNECT_WAIT_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            thread::sleep(Duration::from_millis(ms));
+        }
+    }
+
+    /// Prints the receiver's statistics to stderr 2 s and 6 s into the transfer: a healthy
+    /// 32 MiB run has ended by then, so only a stalled one reports.
+    fn report_stalls(s: sys::SRTSOCKET) {
+        thread::spawn(move || {
+            let t0 = Instant::now();
+            for at in [2u64, 6] {
+                thread::sleep(Duration::from_secs(at).saturating_sub(t0.elapsed()));
+                if let Some(st) = stats_of(s) {
+                    eprintln!("receiver at {at} s: {}", collapse_stats(&st));
+                }
+            }
+        });
+    }
+
     /// The fetch protocol's request: the name's length (i32, little-endian), then the name.
     fn request(name: &str) -> Vec<u8> {
         let mut req = (name.len() as i32).to_le_bytes().to_vec();
@@ -789,7 +1003,16 @@ mod child {
         let s = raw::socket()?;
         raw::set_i32(s, sys::SRTO_TRANSTYPE, sys::SRTT_FILE as i32)?;
         raw::set_i32(s, sys::SRTO_RCVTIMEO, 5_000)?;
-        raw::connect(s, p)?;
+        for kv in client_opts() {
+            raw::set_named(s, &kv)?;
+        }
+        if blocking_connect() {
+            raw::connect(s, p)?;
+        } else {
+            raw::connect_nonblocking(s, p)?;
+        }
+        connect_wait();
+        report_stalls(s);
         raw::send_all(s, &request(name))?;
         let mut size = [0u8; 8];
         raw::recv_exact(s, &mut size)?;
@@ -807,8 +1030,12 @@ mod child {
     fn file_fetch(args: &[String]) -> Result<String, String> {
         let (p, out, name) = port_out_name(args, "file-fetch")?;
         let c0 = thread_cpu();
-        let summary =
-            srtfu::fetch(&format!("srt://127.0.0.1:{p}"), name, out).map_err(|e| e.to_string())?;
+        let mut url = format!("srt://127.0.0.1:{p}");
+        for (i, kv) in client_opts().iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(kv);
+        }
+        let summary = srtfu::fetch(&url, name, out).map_err(|e| e.to_string())?;
         let cpu = thread_cpu() - c0;
         Ok(format!(
             "bytes={} thread_cpu_ns={}",
@@ -826,7 +1053,28 @@ mod child {
         s.filecc().map_err(e)?;
         s.set_read_timeout(Some(Duration::from_secs(5)))
             .map_err(e)?;
-        s.connect(("127.0.0.1", p)).map_err(e)?;
+        for kv in client_opts() {
+            raw::set_named(s.id(), &kv)?;
+        }
+        if blocking_connect() {
+            s.connect(("127.0.0.1", p)).map_err(e)?;
+        } else {
+            // As fetch does (SrtSocket::connect is srt_connect, blocking): connect
+            // non-blocking, wait for the connection in an Epoll, then block again.
+            s.set_blocking(false).map_err(e)?;
+            let ep = srtfu::Epoll::new().map_err(e)?;
+            ep.add_usock(&s, srtfu::EpollEvents::OUT | srtfu::EpollEvents::ERR)
+                .map_err(e)?;
+            s.connect(("127.0.0.1", p)).map_err(e)?;
+            let mut bufs = srtfu::EpollBuffers::new();
+            let _ = ep.wait(&mut bufs, Some(Duration::from_secs(5)));
+            if s.getsockstate() != srtfu::SockStatus::Connected {
+                return Err(format!("connect: socket {:?}", s.getsockstate()));
+            }
+            s.set_blocking(true).map_err(e)?;
+        }
+        connect_wait();
+        report_stalls(s.id());
         let req = request(name);
         let mut sent = 0;
         while sent < req.len() {
@@ -1075,10 +1323,11 @@ mod file {
     /// length, name) and answers int64 LE size first; then srt_send of the bytes in 1 MiB
     /// chunks; srt_close (lingers until delivered). Returns when the connection was accepted.
     /// Returns when the connection was accepted (None if never) and how serving went.
-    fn server(l: raw::Sock, src: &Path, protocol: bool, id: &AtomicI32) -> Served {
+    fn server(l: raw::Sock, src: &Path, protocol: bool, id: &AtomicI32, wait: Duration) -> Served {
         let s = match raw::accept(l) {
             Ok(s) => {
                 id.store(s, Ordering::SeqCst);
+                thread::sleep(wait);
                 s
             }
             Err(e) => {
@@ -1222,47 +1471,66 @@ mod file {
         Ok(())
     }
 
-    fn one(rx: Rx, src: &Path, dir: &Path, size: u64) -> Result<Sample, String> {
+    /// What an experiment changes (see `--accept-wait-ms`, `--server-opt`, `--client-opt`).
+    #[derive(Clone, Default)]
+    struct Exp {
+        accept_wait: Duration,
+        server_opts: Vec<String>,
+        client_opts: Vec<String>,
+        connect_wait_ms: Option<u64>,
+        blocking_connect: bool,
+    }
+
+    fn one(rx: Rx, src: &Path, dir: &Path, size: u64, x: &Exp) -> Result<Sample, String> {
         let out = dir.join(format!("out-{}", rx as u8));
         let _ = std::fs::remove_file(&out);
-        let (l, port) = raw::listener(sys::SRTT_FILE, 4)?;
+        let (l, port) = raw::listener_with(sys::SRTT_FILE, 4, &x.server_opts)?;
         let src2 = src.to_path_buf();
         let id = Arc::new(AtomicI32::new(-1));
         let id2 = Arc::clone(&id);
-        let srv = thread::spawn(move || server(l, &src2, rx.protocol(), &id2));
-        // Samples the sender's stats twice a second, to explain a stalled transfer.
-        let last_stats = Arc::new(std::sync::Mutex::new(String::new()));
+        let wait = x.accept_wait;
+        let srv = thread::spawn(move || server(l, &src2, rx.protocol(), &id2, wait));
+        // Samples the sender's stats every 10 ms, to explain a stalled transfer: the first
+        // sample that shows a loss, the one a second after it, and the latest.
+        let snapshots = Arc::new(std::sync::Mutex::new([
+            String::new(),
+            String::new(),
+            String::new(),
+        ]));
         let done = Arc::new(AtomicBool::new(false));
         let mon = {
-            let (id, last, done) = (Arc::clone(&id), Arc::clone(&last_stats), Arc::clone(&done));
+            let (id, snaps, done) = (Arc::clone(&id), Arc::clone(&snapshots), Arc::clone(&done));
             thread::spawn(move || {
                 let start = Instant::now();
+                let mut first_loss: Option<Instant> = None;
+                let mut after_done = false;
                 while !done.load(Ordering::SeqCst) {
-                    thread::sleep(Duration::from_millis(100));
+                    thread::sleep(Duration::from_millis(10));
                     let s = id.load(Ordering::SeqCst);
-                    if s < 0 || start.elapsed().as_millis() % 500 >= 100 {
+                    if s < 0 {
                         continue;
                     }
-                    // SAFETY: s is the server's open socket (it sets -1 before closing; a
-                    // race only makes bstats fail); ManuallyDrop never closes it.
-                    let sock =
-                        std::mem::ManuallyDrop::new(unsafe { srtfu::SrtSocket::from_raw(s) });
-                    if let Ok(st) = sock.bstats(false) {
-                        *last.lock().unwrap_or_else(|p| p.into_inner()) = format!(
-                            "at {:.1} s: {} MB sent, {} packets lost, {} retransmitted, \
-                             {:.1} Mb/s now, RTT {:.2} ms, flight {} packets",
-                            start.elapsed().as_secs_f64(),
-                            st.byte_sent_total / 1_000_000,
-                            st.pkt_snd_loss_total,
-                            st.pkt_retrans_total,
-                            st.mbps_send_rate,
-                            st.ms_rtt,
-                            st.pkt_flight_size
-                        );
+                    let Some(st) = stats_of(s) else { continue };
+                    let line = format!(
+                        "at {:.3} s: {}",
+                        start.elapsed().as_secs_f64(),
+                        collapse_stats(&st)
+                    );
+                    let mut snaps = snaps.lock().unwrap_or_else(|p| p.into_inner());
+                    if st.pkt_snd_loss_total > 0 && first_loss.is_none() {
+                        first_loss = Some(Instant::now());
+                        snaps[0] = line.clone();
+                    } else if !after_done
+                        && first_loss.is_some_and(|t| t.elapsed() >= Duration::from_secs(1))
+                    {
+                        after_done = true;
+                        snaps[1] = line.clone();
                     }
+                    snaps[2] = line;
                 }
             })
         };
+        let (rcv_err0, snd_err0) = udp_buf_errors();
         // Generous: 20 MB/s is far below anything this box does; a run this slow stalled.
         let limit = Duration::from_secs(8 + size / 20_000_000);
         let cmd = match rx {
@@ -1279,22 +1547,44 @@ mod file {
                 ],
             ),
             Rx::FileTransmit => {
+                let mut url = format!("srt://127.0.0.1:{port}");
+                for (i, kv) in x.client_opts.iter().enumerate() {
+                    url.push(if i == 0 { '?' } else { '&' });
+                    url.push_str(kv);
+                }
                 let mut c = Command::new("srt-file-transmit");
-                c.args([
-                    format!("srt://127.0.0.1:{port}"),
-                    format!("file://{}", out.display()),
-                ]);
+                c.args([url, format!("file://{}", out.display())]);
                 c
             }
         };
+        let mut cmd = cmd;
+        cmd.env("BENCH_CLIENT_OPTS", x.client_opts.join(","));
+        if let Some(ms) = x.connect_wait_ms {
+            cmd.env("BENCH_CONNECT_WAIT_MS", ms.to_string());
+        }
+        if x.blocking_connect {
+            cmd.env("BENCH_BLOCKING_CONNECT", "1");
+        }
         let u = run_child(cmd, false, limit);
         raw::close(l);
         let t0 = srv.join().map_err(|_| "server panicked".to_string());
         done.store(true, Ordering::SeqCst);
         let _ = mon.join();
+        let (rcv_err1, snd_err1) = udp_buf_errors();
         let t0 = t0?;
-        let sampled = last_stats.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let [at_loss, after_loss, sampled] =
+            snapshots.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let u = u?;
+        if let Some(d) = std::env::var_os("BENCH_CHILD_LOG_DIR") {
+            // Experiments: every receiver's stderr (with BENCH_SRT_LOG, libsrt's log).
+            static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let n = RUN.fetch_add(1, Ordering::SeqCst);
+            let tag = if u.killed { "stalled" } else { "ok" };
+            let _ = std::fs::write(
+                Path::new(&d).join(format!("run-{n:03}-{:?}-{tag}.log", rx)),
+                &u.stderr,
+            );
+        }
         let Served {
             accepted,
             result,
@@ -1302,9 +1592,15 @@ mod file {
             stats,
         } = t0;
         if u.killed {
+            let rcv: Vec<&str> = u.stderr.lines().take(60).collect();
             return Err(format!(
-                "{STALLED}: {} did not finish within {limit:?}; {sampled}",
-                rx.name()
+                "{STALLED}: {} did not finish within {limit:?}; kernel UDP RcvbufErrors +{}, \
+                 SndbufErrors +{}\n  sender at first loss {at_loss}\n  sender 1 s later \
+                 {after_loss}\n  sender last {sampled}\n  {}",
+                rx.name(),
+                rcv_err1 - rcv_err0,
+                snd_err1 - snd_err0,
+                rcv.join("\n  ")
             ));
         }
         let t0 = match (accepted, result) {
@@ -1365,10 +1661,32 @@ mod file {
             .map_err(|e| format!("{}: {e}", base.display()))?;
         let src = dir.path().join("src.bin");
         make_source(&src, size)?;
-        let mut rxs = vec![Rx::Fetch, Rx::SrtSocket, Rx::Raw];
-        if o.use_tool("srt-file-transmit")? {
-            rxs.push(Rx::FileTransmit);
+        let all = ["fetch", "socket", "raw", "ft"];
+        let wanted: Vec<String> = o
+            .receivers
+            .clone()
+            .unwrap_or_else(|| all.iter().map(|s| s.to_string()).collect());
+        let mut rxs = Vec::new();
+        for w in &wanted {
+            match w.as_str() {
+                "fetch" => rxs.push(Rx::Fetch),
+                "socket" => rxs.push(Rx::SrtSocket),
+                "raw" => rxs.push(Rx::Raw),
+                "ft" => {
+                    if o.use_tool("srt-file-transmit")? {
+                        rxs.push(Rx::FileTransmit)
+                    }
+                }
+                other => return Err(format!("--receivers: unknown {other:?} (one of {all:?})")),
+            }
         }
+        let x = Exp {
+            accept_wait: Duration::from_millis(o.accept_wait_ms.unwrap_or(0)),
+            server_opts: o.server_opt.clone(),
+            client_opts: o.client_opt.clone(),
+            connect_wait_ms: o.connect_wait_ms,
+            blocking_connect: o.blocking_connect,
+        };
         println!(
             "\n## file transfer: {mib} MiB, files in {}, {} round(s); medians",
             base.display(),
@@ -1379,13 +1697,34 @@ mod file {
              MB/s = 10^6 bytes per second from accept to the receiver process's exit; \
              CPU (wait4) and peak RSS (VmHWM) of the receiver process.\n"
         );
+        if x.accept_wait > Duration::ZERO
+            || !x.server_opts.is_empty()
+            || !x.client_opts.is_empty()
+            || x.connect_wait_ms.is_some()
+            || x.blocking_connect
+        {
+            println!(
+                "Experiment: server waits {:?} after accept; server options [{}]; receiver \
+                 options [{}]; receiver waits {} ms after connecting; raw and SrtSocket \
+                 receivers connect {}.\n",
+                x.accept_wait,
+                x.server_opts.join(","),
+                x.client_opts.join(","),
+                x.connect_wait_ms.unwrap_or(0),
+                if x.blocking_connect {
+                    "blocking"
+                } else {
+                    "non-blocking"
+                }
+            );
+        }
         let mut samples: Vec<Vec<Sample>> = (0..rxs.len()).map(|_| Vec::new()).collect();
         let mut failed = 0;
         let mut stalled = vec![0usize; rxs.len()];
         for round in 0..o.rounds() {
             for k in 0..rxs.len() {
                 let i = (round + k) % rxs.len();
-                match one(rxs[i], &src, dir.path(), size) {
+                match one(rxs[i], &src, dir.path(), size, &x) {
                     Ok(s) => samples[i].push(s),
                     Err(e) if e.starts_with(STALLED) => {
                         eprintln!("file: {e}");
