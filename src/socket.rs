@@ -314,6 +314,11 @@ impl SrtSocket {
     /// [`new`](Self::new), [`bind_url`](Self::bind_url), [`listen`](Self::listen),
     /// [`getsockname`](Self::getsockname) and [`accept`](Self::accept).
     ///
+    /// A caller's or rendezvous' handshake runs with `SRTO_RCVSYN` off and is waited for
+    /// (then the socket blocks again), not as a blocking `srt_connect`: libsrt 1.5.1 to
+    /// 1.5.5 may lose the first packet the peer sends after a blocking connect (see
+    /// [`connect`](Self::connect)).
+    ///
     /// # Errors
     /// A bad URL, or the connection failing (timeout, rejection with its reason).
     pub fn open(url: &str) -> Result<SrtSocket> {
@@ -1333,11 +1338,12 @@ pub(crate) fn connect_failure(sock: &SrtSocket, call: &'static str, state: SockS
     } else {
         crate::error::ErrorCode::ConnRejected
     };
-    let mut e = crate::error::SrtError::new(
-        call,
-        code,
-        format!("the connection failed (socket {state:?}): {reason:?}"),
-    );
+    let text = if reason == RejectReason::Timeout {
+        format!("the connection timed out (SRTO_CONNTIMEO; socket {state:?})")
+    } else {
+        format!("the connection failed (socket {state:?}): {reason:?}")
+    };
+    let mut e = crate::error::SrtError::new(call, code, text);
     e.reject = Some(reason);
     Error::Srt(e)
 }

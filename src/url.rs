@@ -635,14 +635,15 @@ impl fmt::Debug for SrtUrl {
     }
 }
 
-/// Opens the connection by the URL's mode (see [`SrtSocket::open`]).
+/// Opens the connection by the URL's mode (see [`SrtSocket::open`]). A caller or rendezvous
+/// connects through [`SrtSocket::connect_in_receive_thread`] (non-blocking handshake, then
+/// blocking again), so that a peer that sends the moment it accepts loses nothing.
 pub(crate) fn open(url: &SrtUrl) -> Result<SrtSocket> {
-    open_with(url, false)
+    open_with(url, true)
 }
 
-/// [`open`]; with `in_receive_thread`, a caller or rendezvous connects through
-/// [`SrtSocket::connect_in_receive_thread`] (non-blocking handshake, then blocking again),
-/// so that a peer that sends the moment it accepts loses nothing. `fetch` uses it.
+/// [`open`]; with `in_receive_thread` false, a blocking `srt_connect` (libsrt 1.5.1 to 1.5.5
+/// may then lose the peer's first packet, see [`SrtSocket::connect`]).
 pub(crate) fn open_with(url: &SrtUrl, in_receive_thread: bool) -> Result<SrtSocket> {
     match url.mode {
         Mode::Listener => {

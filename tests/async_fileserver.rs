@@ -167,8 +167,9 @@ async fn max_clients_1_serves_the_callers_one_after_another() {
     let dst = tempfile::tempdir().unwrap();
     let want = make_file(&src.path().join("a.bin"), 2 << 20, 4);
     let (addr, stop, task) = start(src.path(), |s| s.max_clients(1));
-    // Bounded generously: the file-mode stall of issue 15 (libsrt; the sync FileServer meets
-    // it too, 1 run in 6 under load with 8 MiB files here) can hold a transfer ~1 minute.
+    // Bounded generously. Before the sync fetch connected non-blocking, 3 runs of 8 here
+    // stalled (the first packet lost after a blocking srt_connect, then FileCC's collapse:
+    // BENCHMARKS.md, "File-mode stalls: cause"); the sync FileServer met it the same way.
     let mut fetches = Vec::new();
     for i in 0..3 {
         let (u, local) = (url(addr), dst.path().join(format!("a{i}")));

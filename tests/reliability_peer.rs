@@ -87,7 +87,10 @@ fn lost_conclusion_responses_confuse_libsrt_then_connect_recovers_or_times_out()
         ..Impair::default()
     };
     let proxy = Proxy::start(addr, Impair::default(), s2c);
-    let c = SrtSocket::open(&format!("srt://{}?conntimeo=3000", proxy.addr()))
+    // A blocking srt_connect: its handshake runs in this thread, where libsrt logs the
+    // confusion (SrtSocket::open connects non-blocking, in libsrt's receive thread).
+    let c = SrtSocket::new(&format!("srt://{}?conntimeo=3000", proxy.addr())).unwrap();
+    c.connect_url()
         .expect("a later conclusion response gets through");
     eprintln!("recovered: {}", proxy.report());
     assert!(confused_seen(), "libsrt did not log CONFUSED");
