@@ -10,7 +10,8 @@
 //! receive stall (libsrt 1.5.5)"). The stall is a race, so its rate is printed, not
 //! asserted: what is asserted is what is deterministic — every run connects both members,
 //! every run that does not stall delivers all 100 in order, a stalled run delivered what it
-//! did in order, and the per-direction counts add up.
+//! did in order, the per-direction counts add up, and every stalled run delivers the rest
+//! in order when the group is read once more.
 //!
 //! Without bonding (srtfu::has_bonding() false, every distribution's libsrt) the probe must
 //! find that srt_create_group fails, and says so.
@@ -108,12 +109,19 @@ fn broadcast_group_receive_stall_probe() {
             "{line}"
         );
         assert_eq!(field(line, "disorder"), 0, "{line}");
+        // A stall lasts one group receive call: the next srt_recvmsg2 re-subscribes the
+        // members to the group's poller, which re-checks their (by then long ready) buffers
+        // and delivers the rest in order (RELIABILITY.md). 36 of 36 stalls so when measured.
+        assert_eq!(field(line, "recovered"), field(line, "stalls"), "{line}");
         // The stall rate is documented (RELIABILITY.md), not asserted.
         eprintln!("{line}");
     }
     assert_eq!(summaries, 2, "one summary per direction:\n{stdout}");
-    for line in stdout.lines().filter(|l| !l.starts_with("run ")) {
-        if !line.starts_with("summary ") {
+    // The stalls with their member and group statistics.
+    for line in stdout.lines() {
+        let quiet =
+            line.starts_with("summary ") || (line.starts_with("run ") && !line.ends_with(" stall"));
+        if !quiet {
             eprintln!("{line}");
         }
     }

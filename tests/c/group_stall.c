@@ -2,11 +2,13 @@
  * group_stall: repeats libsrt's broadcast-group receive stall case (srtfu issue 13 item 6),
  * written for srtfu on the libsrt C API.
  *
- *   group_stall RUNS [DIRECTION [INTERVAL_MS]]
+ *   group_stall RUNS [DIRECTION [INTERVAL_MS [RECOVERY]]]
  *
  * DIRECTION: caller-recv (the caller's group receives what the listener's accepted group
  * sends), listener-recv (the other way), or both (default: RUNS runs of each).
  * INTERVAL_MS: the pause between the 100 messages (default 1).
+ * RECOVERY: what is done after a stall before reading again: retry (default: nothing, the
+ * next srt_recvmsg2 call) or epoll (each member subscribed to a throwaway epoll first).
  *
  * Each run: a listener on 127.0.0.1 with SRTO_GROUPCONNECT=1; a caller broadcast group with
  * two members, both to that listener; srt_accept returns the accepted group; both groups
@@ -15,15 +17,14 @@
  * sending group while the receiving group reads them with srt_recvmsg2 and SRTO_RCVTIMEO of
  * 2 s. A run that delivers fewer than 100 is a stall; for it the member sockets' and the
  * group's statistics (srt_bistats, instantaneous) are printed as they were when the receive
- * timed out; then each member is subscribed to a throwaway epoll (which makes libsrt
- * re-check the member's read-readiness) and the group is read again: a stall the
- * re-subscription ends counts as recovered.
+ * timed out; then the group is read again (RECOVERY): a stall that this second reading
+ * ends, delivering the rest in order, counts as recovered.
  *
  * Output, one line each:
  *   run DIR K delivered=D inorder=0|1 [stall]
  *     member ID state=S recv=R unique=U drop=D rcvbuf=P/B belated=L   (stalls only)
  *     group recv=R unique=U drop=D rcvbuf=P/B                          (stalls only)
- *     after re-subscribing the members: M more, delivered=D inorder=0|1  (stalls only)
+ *     after receiving again|re-subscribing the members: M more, delivered=D inorder=0|1
  *   summary DIR runs=N connected=C complete=F stalls=S recovered=R disorder=O
  * With no bonding in this libsrt: "no bonding: srt_create_group: MESSAGE" and exit 3.
  * Exit 0 when every run connected and every run delivered in order (stalls allowed);
@@ -45,6 +46,7 @@
 #define MAX_MEMBERS 8
 
 static int interval_ms = 1;
+static int recover_by_epoll = 0;
 
 static void sleep_ms(int ms)
 {
@@ -212,16 +214,18 @@ static int one_run(int k, int caller_receives, struct tally *t)
         printf("  recv error: %s\n", srt_getlasterror_str());
         print_stats(rx);
         t->stalls++;
-        /* Subscribing a member to an epoll makes libsrt re-check its read-readiness
-         * (CUDT::addEPoll), which wakes the group's own member poll. */
-        int eid = srt_epoll_create();
-        SRT_SOCKGROUPDATA md[MAX_MEMBERS];
-        int mc_ = 0;
-        int nm = members(rx, md, &mc_);
-        const int in = SRT_EPOLL_IN;
-        for (int i = 0; i < nm; i++)
-            srt_epoll_add_usock(eid, md[i].id, &in);
-        srt_epoll_release(eid);
+        if (recover_by_epoll) {
+            /* Subscribing a member to an epoll makes libsrt re-check its read-readiness
+             * (CUDT::addEPoll), which wakes the group's own member poll. */
+            int eid = srt_epoll_create();
+            SRT_SOCKGROUPDATA md[MAX_MEMBERS];
+            int mc_ = 0;
+            int nm = members(rx, md, &mc_);
+            const int in = SRT_EPOLL_IN;
+            for (int i = 0; i < nm; i++)
+                srt_epoll_add_usock(eid, md[i].id, &in);
+            srt_epoll_release(eid);
+        }
         int before = delivered;
         while (delivered < MESSAGES) {
             SRT_MSGCTRL mc = srt_msgctrl_default;
@@ -234,8 +238,9 @@ static int one_run(int k, int caller_receives, struct tally *t)
                 inorder = 0;
             delivered++;
         }
-        printf("  after re-subscribing the members: %d more, delivered=%d inorder=%d\n",
-               delivered - before, delivered, inorder);
+        printf("  after %s: %d more, delivered=%d inorder=%d\n",
+               recover_by_epoll ? "re-subscribing the members" : "receiving again", delivered - before,
+               delivered, inorder);
         if (delivered == MESSAGES)
             t->recovered++;
     } else {
@@ -259,13 +264,15 @@ out:
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: group_stall RUNS [caller-recv|listener-recv|both [INTERVAL_MS]]\n");
+        fprintf(stderr, "usage: group_stall RUNS [caller-recv|listener-recv|both [INTERVAL_MS [retry|epoll]]]\n");
         return 2;
     }
     int runs = atoi(argv[1]);
     const char *which = argc > 2 ? argv[2] : "both";
     if (argc > 3)
         interval_ms = atoi(argv[3]);
+    if (argc > 4)
+        recover_by_epoll = strcmp(argv[4], "epoll") == 0;
     srt_startup();
     srt_setloglevel(getenv("GROUP_STALL_LOG") ? 4 : 2); /* 2: LOG_CRIT, 4: LOG_WARNING */
     SRTSOCKET probe = srt_create_group(SRT_GTYPE_BROADCAST);
