@@ -56,6 +56,10 @@ fn main() {
     let include = std::env::var("DEP_SRT_INCLUDE").unwrap_or_default();
     println!("cargo:rustc-env=SRTFU_SRT_INCLUDE={include}");
     println!("cargo:rustc-env=SRTFU_SRT_DEFINES={defines}");
+    // And C programs the tests compile link the library the bindings link (empty: the
+    // loader's default paths).
+    let lib_dir = std::env::var("DEP_SRT_LIB_DIR").unwrap_or_default();
+    println!("cargo:rustc-env=SRTFU_SRT_LIB_DIR={lib_dir}");
     if let Ok(dir) = std::env::var("DEP_SRT_LIB_DIR") {
         let system = ["/lib", "/usr/lib", "/lib64", "/usr/lib64"]
             .iter()

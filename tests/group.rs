@@ -1033,7 +1033,8 @@ fn datagramer_over_a_group_both_ways() {
     // receiving group of two members to one listener meets libsrt 1.5.5's group receive
     // stall (issue 13 item 6) in this direction in about 4 runs of 30 (delivery stops after
     // 7 to 69 of 100 payloads although the sender's members are running); one-member
-    // groups do not.
+    // groups do not. A stall lasts one group receive call, here the datagramer's whole
+    // timeout (RELIABILITY.md, "Broadcast receive stall (libsrt 1.5.5)"; tests/group_stall.rs).
     let (l, addr) = group_listener(200);
     let group_url = format!(
         "srt:////group?type=broadcast&nodes=127.0.0.1:{}&latency=200",
