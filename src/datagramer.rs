@@ -44,13 +44,19 @@ use crate::epoll::{Epoll, EpollEvent, EpollEvents};
 use crate::error::{Error, ErrorCode, Result, SrtError};
 use crate::group::{is_group_id, SrtGroup};
 use crate::group_url::GroupUrl;
-use crate::options::{SRTO_GROUPCONNECT, SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO};
+use crate::options::{
+    SRTO_GROUPCONNECT, SRTO_LATENCY, SRTO_MSS, SRTO_PEERIDLETIMEO, SRTO_RCVTIMEO,
+};
 use crate::socket::SrtSocket;
 use crate::url::{Mode, SrtUrl};
 
 /// The smallest receive buffer the datagramer uses: a whole Ethernet MTU, larger than any
 /// live payload libsrt sends with the default SRTO_MSS (at most 1456 bytes).
 pub const MIN_RECV_BUFFER: usize = 1500;
+
+/// How long one group receive waits before the datagramer calls libsrt again (a group's
+/// SRTO_RCVTIMEO in the datagramer): see [`Datagramer`] over groups.
+pub const GROUP_RECV_SLICE: Duration = Duration::from_millis(100);
 
 /// Opens the connection an `srt://` URL describes (caller by default, `mode=listener` waits
 /// for one sender, `mode=rendezvous`), in live transtype, and returns an iterator over the
@@ -233,6 +239,7 @@ impl DatagramerBuilder {
             group,
             sock: None,
             listener: None,
+            group_slices: false,
             buf: Vec::new(),
             last_data: Instant::now(),
             peer_idle: Duration::from_secs(5),
@@ -272,6 +279,8 @@ pub struct Datagramer {
     /// The listener a group came through, open while the group lives (its other members
     /// connect through it).
     listener: Option<SrtSocket>,
+    /// The connection is a group: receive in slices (see `recv_group`).
+    group_slices: bool,
     buf: Vec<u8>,
     last_data: Instant,
     peer_idle: Duration,
@@ -371,7 +380,12 @@ impl Datagramer {
                 self.done = true;
                 return Ok(None);
             };
-            match sock.recvmsg(buf) {
+            let res = if self.group_slices {
+                self.recv_group(buf)
+            } else {
+                sock.recvmsg(buf)
+            };
+            match res {
                 // The end of the stream: never a payload.
                 Ok(0) => {
                     let ended = self.classify_end();
@@ -389,6 +403,25 @@ impl Datagramer {
                     self.listener = None;
                     self.handle_end(ended)?;
                 }
+            }
+        }
+    }
+
+    /// One receive on a group, in slices of [`GROUP_RECV_SLICE`] (the group's SRTO_RCVTIMEO)
+    /// up to the datagramer's timeout (none: for ever). libsrt 1.5.5's broadcast group can
+    /// stop delivering inside one `srt_recvmsg2` although its members hold the payloads
+    /// (RELIABILITY.md, "Broadcast receive stall"); the next call delivers them, so a stall
+    /// costs at most one slice instead of the whole timeout, and the payloads are not lost
+    /// with the group when the sender closes.
+    fn recv_group(&self, buf: &mut [u8]) -> Result<usize> {
+        let sock = self.sock.as_ref().expect("connected");
+        let deadline = self.url.timeout().map(|t| Instant::now() + t);
+        loop {
+            match sock.recvmsg(buf) {
+                Err(e)
+                    if (e.is_would_block() || e.is_timeout())
+                        && deadline.map_or(true, |d| Instant::now() < d) => {}
+                other => return other,
             }
         }
     }
@@ -540,6 +573,12 @@ impl Datagramer {
             None => open_url(&self.url)?,
         };
         self.listener = listener;
+        // A group receives in slices (see recv_group).
+        self.group_slices = is_group_id(sock.id());
+        if self.group_slices {
+            let ms = i32::try_from(GROUP_RECV_SLICE.as_millis()).unwrap_or(100);
+            sock.setsockflag(SRTO_RCVTIMEO, ms)?;
+        }
         let payload = sock.payload_size().unwrap_or(0);
         let mss = sock.getsockflag(SRTO_MSS).unwrap_or(0).max(0) as usize;
         let size = payload.max(mss).max(MIN_RECV_BUFFER);

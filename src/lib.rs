@@ -44,7 +44,7 @@ mod url;
 pub use crate::callback::{ConnectFailure, IncomingCaller};
 pub use crate::datagramer::{
     close_after_latency, datagramer, Datagramer, DatagramerBuilder, LinkEvent, ReconnectPolicy,
-    MIN_RECV_BUFFER,
+    GROUP_RECV_SLICE, MIN_RECV_BUFFER,
 };
 pub use crate::epoll::{Epoll, EpollBuffers, EpollEvent, EpollEvents, EpollFlags, Ready};
 pub use crate::error::{Error, ErrorCode, Result, SrtError};
