@@ -471,7 +471,7 @@ impl SrtSocket {
     /// the whole transfer to a trickle (BENCHMARKS.md, "File-mode stalls: cause"). Where the
     /// peer speaks first, connect non-blocking ([`set_blocking(false)`](Self::set_blocking)),
     /// wait for [`EpollEvents::OUT`](crate::EpollEvents::OUT) in an [`Epoll`](crate::Epoll),
-    /// then block again; [`fetch`](crate::fetch) does this.
+    /// then block again; [`fetch`](fn@crate::fetch) does this.
     ///
     /// # Errors
     /// Timeout (`SRT_ENOSERVER` after SRTO_CONNTIMEO), rejection, or bad address.
