@@ -381,7 +381,7 @@ impl Datagramer {
                 return Ok(None);
             };
             let res = if self.group_slices {
-                self.recv_group(buf)
+                self.recv_group(sock, buf)
             } else {
                 sock.recvmsg(buf)
             };
@@ -413,8 +413,7 @@ impl Datagramer {
     /// (RELIABILITY.md, "Broadcast receive stall"); the next call delivers them, so a stall
     /// costs at most one slice instead of the whole timeout, and the payloads are not lost
     /// with the group when the sender closes.
-    fn recv_group(&self, buf: &mut [u8]) -> Result<usize> {
-        let sock = self.sock.as_ref().expect("connected");
+    fn recv_group(&self, sock: &SrtSocket, buf: &mut [u8]) -> Result<usize> {
         let deadline = self.url.timeout().map(|t| Instant::now() + t);
         loop {
             match sock.recvmsg(buf) {
