@@ -49,10 +49,10 @@ FAILED=0
 # Runs cargo test with the given arguments, logs to target/matrix/VERSION/test.log, and
 # records the version's totals.
 run_tests() {
-    version=$1; shift
-    log="$CARGO_TARGET_DIR/libsrt-$version-test.log"
+    label=$1; shift
+    log="$CARGO_TARGET_DIR/libsrt-$label-test.log"
     mkdir -p "$(dirname "$log")"
-    echo "== libsrt $version: cargo test $*"
+    echo "== libsrt $label: cargo test $*"
     status=0
     cargo test --no-fail-fast "$@" >"$log" 2>&1 || status=$?
     passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
@@ -60,10 +60,10 @@ run_tests() {
     if [ "$status" != 0 ]; then
         FAILED=1
         grep -E "^test .* FAILED|^---- |panicked at|error(\[|:)" "$log" | head -n 40 || true
-        echo "libsrt $version: cargo test exited $status (log: $log)"
+        echo "libsrt $label: cargo test exited $status (log: $log)"
         [ "$failed" -gt 0 ] || failed=1
     fi
-    echo "libsrt-$version: $passed passed, $failed failed" >>"$SUMMARY"
+    echo "libsrt-$label: $passed passed, $failed failed" >>"$SUMMARY"
 }
 
 source_build() {

@@ -789,7 +789,15 @@ fn repeated_runs(wait_for_both: bool) {
             }
         }
         if let Some(e) = send_error {
-            failed.push((run, e));
+            // The very first send right after srt_connect_group returned, failing with
+            // SRT_ECONNLOST while a member is Idle and the other Pending (libsrt 1.5.5, seen
+            // once in 50 runs in a loaded CI run): libsrt's start of a group, not the receive
+            // stall this test looks for; counted apart and bounded like a lost member.
+            if !wait_for_both && e.starts_with("send #0:") && e.contains("SRT_ECONNLOST") {
+                setup_failed.push((run, e));
+            } else {
+                failed.push((run, e));
+            }
             continue;
         }
         let r = rx.join().expect("receiver");
@@ -825,7 +833,7 @@ fn repeated_runs(wait_for_both: bool) {
     );
     assert!(
         setup_failed.len() <= 2,
-        "{} of {runs} runs lost a member before sending: {setup_failed:?}",
+        "{} of {runs} runs lost a member before sending, or their first send: {setup_failed:?}",
         setup_failed.len()
     );
 }
