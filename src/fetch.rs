@@ -272,10 +272,7 @@ impl<'a> Fetch<'a> {
         while done < total {
             let want = buf.len().min((total - done) as usize);
             let n = match sock.recv(&mut buf[..want]) {
-                Ok(0) => Err(Error::io(
-                    "srt_recv",
-                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
-                )),
+                Ok(0) => Err(stream_ended()),
                 Ok(n) => Ok(n),
                 Err(e) => Err(e),
             }
@@ -363,15 +360,28 @@ pub(crate) fn request_bytes(remote: &str) -> Result<Vec<u8>> {
     Ok(req)
 }
 
+/// The error of a stream that ended before what was expected arrived.
+pub(crate) fn stream_ended() -> Error {
+    Error::io(
+        "srt_recv",
+        std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
+    )
+}
+
+/// The error of a send that libsrt took nothing of.
+pub(crate) fn short_send() -> Error {
+    Error::io(
+        "srt_send",
+        std::io::Error::from(std::io::ErrorKind::WriteZero),
+    )
+}
+
 /// `srt_send` until all of `buf` is sent (file mode may take part of a large buffer).
 pub(crate) fn send_all(sock: &SrtSocket, mut buf: &[u8]) -> Result<()> {
     while !buf.is_empty() {
         let n = sock.send(buf)?;
         if n == 0 {
-            return Err(Error::io(
-                "srt_send",
-                std::io::Error::from(std::io::ErrorKind::WriteZero),
-            ));
+            return Err(short_send());
         }
         buf = &buf[n..];
     }
@@ -384,10 +394,7 @@ pub(crate) fn recv_exact(sock: &SrtSocket, buf: &mut [u8]) -> Result<()> {
     while got < buf.len() {
         let n = sock.recv(&mut buf[got..])?;
         if n == 0 {
-            return Err(Error::io(
-                "srt_recv",
-                std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
-            ));
+            return Err(stream_ended());
         }
         got += n;
     }

@@ -509,12 +509,28 @@ pub(crate) fn open_under_root(
     Ok((file, meta.len()))
 }
 
-/// Sends the size, then exactly `size` bytes of `file` with `srt_send`.
-fn send_file(sock: &SrtSocket, file: &mut File, size: u64) -> Result<()> {
+/// The protocol's answer for a file of `size` bytes: the size as a native-order i64.
+pub(crate) fn size_answer(size: u64) -> Result<[u8; 8]> {
     let announced = i64::try_from(size).map_err(|_| {
         Error::invalid_argument("file server", format!("file of {size} bytes is too large"))
     })?;
-    send_all(sock, &announced.to_ne_bytes())?;
+    Ok(announced.to_ne_bytes())
+}
+
+/// The error of a served file that ended `left` bytes before its announced size.
+pub(crate) fn file_shrank(left: u64) -> Error {
+    Error::io(
+        "read the file being served",
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("the file shrank while being sent ({left} bytes short)"),
+        ),
+    )
+}
+
+/// Sends the size, then exactly `size` bytes of `file` with `srt_send`.
+fn send_file(sock: &SrtSocket, file: &mut File, size: u64) -> Result<()> {
+    send_all(sock, &size_answer(size)?)?;
     let mut buf = vec![0u8; SEND_CHUNK_SIZE.min(size.max(1) as usize)];
     let mut left = size;
     while left > 0 {
@@ -523,13 +539,7 @@ fn send_file(sock: &SrtSocket, file: &mut File, size: u64) -> Result<()> {
             .read(&mut buf[..want])
             .map_err(|e| Error::io("read the file being served", e))?;
         if n == 0 {
-            return Err(Error::io(
-                "read the file being served",
-                std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    format!("the file shrank while being sent ({left} bytes short)"),
-                ),
-            ));
+            return Err(file_shrank(left));
         }
         send_all(sock, &buf[..n])?;
         left -= n as u64;

@@ -769,10 +769,7 @@ impl AsyncSrtSocket {
         while done < total {
             let want = buf.len().min((total - done) as usize);
             let n = match self.recv(&mut buf[..want]).await {
-                Ok(0) => Err(Error::io(
-                    "srt_recv",
-                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
-                )),
+                Ok(0) => Err(crate::fetch::stream_ended()),
                 other => other,
             }
             .map_err(|e| Error::Incomplete {
@@ -804,10 +801,7 @@ impl AsyncSrtSocket {
         while !buf.is_empty() {
             let n = self.send(buf).await?;
             if n == 0 {
-                return Err(Error::io(
-                    "srt_send",
-                    std::io::Error::from(std::io::ErrorKind::WriteZero),
-                ));
+                return Err(crate::fetch::short_send());
             }
             buf = &buf[n..];
         }
@@ -820,10 +814,7 @@ impl AsyncSrtSocket {
         while got < buf.len() {
             let n = self.recv(&mut buf[got..]).await?;
             if n == 0 {
-                return Err(Error::io(
-                    "srt_recv",
-                    std::io::Error::from(std::io::ErrorKind::UnexpectedEof),
-                ));
+                return Err(crate::fetch::stream_ended());
             }
             got += n;
         }

@@ -15,7 +15,9 @@ use ::tokio::task::JoinSet;
 use super::AsyncSrtSocket;
 use crate::error::{Error, Result};
 use crate::fetch::parse_file_request_streamid;
-use crate::fileserver::{canonical_root, listening_socket, name_len, open_under_root};
+use crate::fileserver::{
+    canonical_root, file_shrank, listening_socket, name_len, open_under_root, size_answer,
+};
 use crate::options::{SockStatus, SRTO_SNDDATA};
 use crate::SEND_CHUNK_SIZE;
 
@@ -222,10 +224,7 @@ async fn answer_not_found(sock: &AsyncSrtSocket, config: &Config) {
 
 /// Sends the size, then exactly `size` bytes of `file`.
 async fn send_file(sock: &AsyncSrtSocket, mut file: ::tokio::fs::File, size: u64) -> Result<()> {
-    let announced = i64::try_from(size).map_err(|_| {
-        Error::invalid_argument("file server", format!("file of {size} bytes is too large"))
-    })?;
-    sock.send_all(&announced.to_ne_bytes()).await?;
+    sock.send_all(&size_answer(size)?).await?;
     let mut buf = vec![0u8; SEND_CHUNK_SIZE.min(size.max(1) as usize)];
     let mut left = size;
     while left > 0 {
@@ -236,13 +235,7 @@ async fn send_file(sock: &AsyncSrtSocket, mut file: ::tokio::fs::File, size: u64
             .map_err(|e| Error::io("read the file being served", e))?;
         let n = rb.filled().len();
         if n == 0 {
-            return Err(Error::io(
-                "read the file being served",
-                std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    format!("the file shrank while being sent ({left} bytes short)"),
-                ),
-            ));
+            return Err(file_shrank(left));
         }
         sock.send_all(&buf[..n]).await?;
         left -= n as u64;
