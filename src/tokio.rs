@@ -337,7 +337,7 @@ impl AsyncSrtSocket {
     /// [`recv`](Self::recv) as a poll function.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize>> {
         self.reg
-            .poll_io(cx, Direction::Read, || self.sock.recv(buf))
+            .poll_recv_io(cx, &self.sock, || self.sock.recv(buf))
     }
 
     /// Receives one message (`srt_recvmsg`), waiting until one arrives; see
@@ -352,7 +352,7 @@ impl AsyncSrtSocket {
     /// [`recvmsg`](Self::recvmsg) as a poll function.
     pub fn poll_recvmsg(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize>> {
         self.reg
-            .poll_io(cx, Direction::Read, || self.sock.recvmsg(buf))
+            .poll_recv_io(cx, &self.sock, || self.sock.recvmsg(buf))
     }
 
     /// Receives one message with its control data (`srt_recvmsg2`), waiting until one
@@ -371,7 +371,7 @@ impl AsyncSrtSocket {
         buf: &mut [u8],
     ) -> Poll<Result<(usize, MsgCtrl)>> {
         self.reg
-            .poll_io(cx, Direction::Read, || self.sock.recvmsg2(buf))
+            .poll_recv_io(cx, &self.sock, || self.sock.recvmsg2(buf))
     }
 
     /// Sends bytes (`srt_send`), waiting while libsrt's send buffer is full: in live mode one

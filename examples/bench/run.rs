@@ -26,6 +26,18 @@ use srtfu::sys;
 #[path = "../server.rs"]
 mod server;
 
+/// The sending side (live and file senders in child processes).
+#[path = "send.rs"]
+mod send;
+
+/// Contenders on tokio: srtfu's async sockets and srt-tokio.
+#[path = "asynchronous.rs"]
+mod asynchronous;
+
+/// The relay (examples/relay.rs) with one publisher and many readers.
+#[path = "fanout.rs"]
+mod fanout;
+
 /// Live payload size: 7 MPEG-TS packets.
 const PAYLOAD: usize = 1316;
 
@@ -51,6 +63,10 @@ enum Cmd {
     Overhead(Opts),
     /// Many live callers into one single-thread Epoll server.
     Many(Opts),
+    /// The sending side: live senders paced and at their highest clean rate, file senders.
+    Send(Opts),
+    /// examples/relay.rs (tokio): one publisher to N readers.
+    Relay(Opts),
     /// Every scenario in turn.
     All(Opts),
     /// Internal: a receiver run as a child process.
@@ -123,6 +139,16 @@ struct Opts {
     /// in the URL for fetch and srt-file-transmit).
     #[arg(long, value_delimiter = ',')]
     client_opt: Vec<String>,
+    /// Send scenario: the rates of the ramp that finds each live sender's highest rate with
+    /// 0 loss, Mb/s, comma separated (default 10,20,50,100,200,400,600,800,1000,1300,1600,2000).
+    #[arg(long, value_delimiter = ',')]
+    max_rates: Option<Vec<u32>>,
+    /// Relay scenario: readers per run, comma separated (default 16,64,256; quick: 4).
+    #[arg(long, value_delimiter = ',')]
+    readers: Option<Vec<usize>>,
+    /// Relay scenario: the publisher's rate, Mb/s (default 2).
+    #[arg(long)]
+    relay_mbps: Option<f64>,
     /// Fail (exit 1) when srt-live-transmit or srt-file-transmit is missing, instead of
     /// leaving their rows out. Implied by CI=true.
     #[arg(long)]
@@ -177,6 +203,8 @@ pub fn main_with(args: Vec<String>) -> i32 {
         Cmd::Rtt(o) => with_header(&o, rtt::run),
         Cmd::Overhead(o) => with_header(&o, overhead::run),
         Cmd::Many(o) => with_header(&o, many::run),
+        Cmd::Send(o) => with_header(&o, send::run),
+        Cmd::Relay(o) => with_header(&o, fanout::run),
         Cmd::All(o) => with_header(&o, |o| {
             let mut fails = Vec::new();
             for (name, f) in [
@@ -185,6 +213,8 @@ pub fn main_with(args: Vec<String>) -> i32 {
                 ("rtt", rtt::run),
                 ("overhead", overhead::run),
                 ("many", many::run),
+                ("send", send::run),
+                ("relay", fanout::run),
             ] {
                 if let Err(e) = f(o) {
                     eprintln!("scenario {name} FAILED: {e}");
@@ -433,6 +463,18 @@ mod raw {
     pub fn sendmsg(s: Sock, buf: &[u8]) -> c_int {
         // SAFETY: buf is valid for reads of buf.len() bytes.
         unsafe { sys::srt_sendmsg(s, buf.as_ptr() as *const c_char, buf.len() as c_int, -1, 0) }
+    }
+
+    pub fn sendmsg2(s: Sock, buf: &[u8]) -> c_int {
+        // SAFETY: buf is valid for reads of buf.len() bytes; a null MSGCTRL means defaults.
+        unsafe {
+            sys::srt_sendmsg2(
+                s,
+                buf.as_ptr() as *const c_char,
+                buf.len() as c_int,
+                std::ptr::null_mut(),
+            )
+        }
     }
 
     pub fn recv(s: Sock, buf: &mut [u8]) -> c_int {
@@ -796,6 +838,22 @@ mod child {
             "file-socket" => file_socket(args),
             "file-fetch" => file_fetch(args),
             "many-server" => many::server_child(args),
+            #[cfg(feature = "tokio")]
+            "live-async-socket" => port(args).and_then(asynchronous::live_async_socket),
+            #[cfg(feature = "tokio")]
+            "live-async-datagramer" => port(args).and_then(asynchronous::live_async_datagramer),
+            "live-srt-tokio" => port(args).and_then(asynchronous::live_srt_tokio),
+            "send-raw" => send::send_raw(args),
+            "send-socket" => send::send_socket(args),
+            #[cfg(feature = "tokio")]
+            "send-async" => asynchronous::send_async(args),
+            "send-srt-tokio" => asynchronous::send_srt_tokio(args),
+            "file-send-raw" => send::file_send_raw(args),
+            "file-send-socket" => send::file_send_socket(args),
+            #[cfg(feature = "tokio")]
+            "file-send-async" => asynchronous::file_send_async(args),
+            #[cfg(feature = "tokio")]
+            "relay" => fanout::relay_child(args),
             other => Err(format!("unknown child kind {other}")),
         };
         match r {
@@ -1098,7 +1156,16 @@ mod live {
         let s = raw::accept(listener)?;
         let latency = raw::get_i32(s, sys::SRTO_LATENCY).max(0) as u64;
         let pps = mbps * 1e6 / (PAYLOAD as f64 * 8.0);
+        // srt-tokio offers an MSS of 1316 bytes, which leaves 1272 for a live payload; libsrt
+        // 1.5.3 and later refuse a larger message to it (1.5.1 sends it all the same).
+        let mss = raw::get_i32(s, sys::SRTO_MSS);
+        let len = if srtfu::version() >= (1, 5, 3) && mss > 44 {
+            PAYLOAD.min(mss as usize - 44)
+        } else {
+            PAYLOAD
+        };
         let mut payload = [0x47u8; PAYLOAD];
+        let payload = &mut payload[..len];
         let start = Instant::now();
         let mut sent = 0u64;
         let mut err = None;
@@ -1106,7 +1173,7 @@ mod live {
             let due = ((start.elapsed().as_secs_f64() * pps) as u64).min(total);
             while sent < due {
                 payload[1..9].copy_from_slice(&sent.to_le_bytes());
-                if raw::sendmsg(s, &payload) < 0 {
+                if raw::sendmsg(s, payload) < 0 {
                     err = Some(raw::last_error("srt_sendmsg"));
                     break 'outer;
                 }
@@ -1133,11 +1200,21 @@ mod live {
         SrtSocket,
         Raw,
         LiveTransmit,
+        #[cfg(feature = "tokio")]
+        AsyncSocket,
+        #[cfg(feature = "tokio")]
+        AsyncDatagramer,
+        SrtTokio,
     }
 
     impl Rx {
         fn name(self) -> &'static str {
             match self {
+                #[cfg(feature = "tokio")]
+                Rx::AsyncSocket => "AsyncSrtSocket::recvmsg (tokio)",
+                #[cfg(feature = "tokio")]
+                Rx::AsyncDatagramer => "async datagramer recv_into (tokio)",
+                Rx::SrtTokio => "srt-tokio Stream (defaults)",
                 Rx::Datagramer => "datagramer recv (borrowed)",
                 Rx::DatagramerIter => "datagramer iterator (Vec)",
                 Rx::SrtSocket => "SrtSocket::recvmsg loop",
@@ -1166,6 +1243,11 @@ mod live {
             Rx::DatagramerIter => self_child("live-datagramer-iter", &[port.to_string()]),
             Rx::SrtSocket => self_child("live-socket", &[port.to_string()]),
             Rx::Raw => self_child("live-raw", &[port.to_string()]),
+            #[cfg(feature = "tokio")]
+            Rx::AsyncSocket => self_child("live-async-socket", &[port.to_string()]),
+            #[cfg(feature = "tokio")]
+            Rx::AsyncDatagramer => self_child("live-async-datagramer", &[port.to_string()]),
+            Rx::SrtTokio => self_child("live-srt-tokio", &[port.to_string()]),
             Rx::LiveTransmit => {
                 let mut c = Command::new("srt-live-transmit");
                 c.args([
@@ -1231,6 +1313,11 @@ mod live {
         });
         let seconds = o.seconds.unwrap_or(if o.quick { 1.0 } else { 5.0 });
         let mut rxs = vec![Rx::Datagramer, Rx::DatagramerIter, Rx::SrtSocket, Rx::Raw];
+        #[cfg(feature = "tokio")]
+        rxs.extend([Rx::AsyncSocket, Rx::AsyncDatagramer]);
+        #[cfg(not(feature = "tokio"))]
+        println!("(built without --features tokio: the async receivers' rows are left out)");
+        rxs.push(Rx::SrtTokio);
         if o.use_tool("srt-live-transmit")? {
             rxs.push(Rx::LiveTransmit);
         }
@@ -1251,9 +1338,9 @@ mod live {
             "lost",
             "CPU µs/pkt",
             "× raw",
+            "× SrtSocket",
             "recv-thread µs/pkt",
             "peak RSS MiB",
-            "RSS KiB/caller",
         ]);
         let mut failed = Vec::new();
         for &rate in &rates {
@@ -1276,6 +1363,8 @@ mod live {
             };
             let raw_i = rxs.iter().position(|r| *r == Rx::Raw).unwrap_or(0);
             let raw_cpp = med(&samples[raw_i], &|s| s.cpu / s.delivered as f64);
+            let sock_i = rxs.iter().position(|r| *r == Rx::SrtSocket).unwrap_or(0);
+            let sock_cpp = med(&samples[sock_i], &|s| s.cpu / s.delivered as f64);
             for (i, rx) in rxs.iter().enumerate() {
                 let v = &samples[i];
                 let cpp = med(v, &|s| s.cpu / s.delivered as f64);
@@ -1295,6 +1384,7 @@ mod live {
                     format!("{:.0}", med(v, &|s| s.sent as f64 - s.delivered as f64)),
                     format!("{:.2}", cpp * 1e6),
                     ratio(cpp, raw_cpp),
+                    ratio(cpp, sock_cpp),
                     thr,
                     format!("{:.1}", med(v, &|s| s.rss_kib as f64) / 1024.0),
                 ]);
