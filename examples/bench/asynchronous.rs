@@ -194,7 +194,8 @@ pub fn send_srt_tokio(args: &[String]) -> Result<String, String> {
 }
 
 /// srtfu async file sender: `tokio::io::AsyncWriteExt::write_all` of 1 MiB chunks on an
-/// `AsyncSrtSocket` in file mode, then `shutdown` and a close that lingers until delivered.
+/// `AsyncSrtSocket` in file mode; waits until libsrt has everything acknowledged (a
+/// non-blocking close would not wait), then closes.
 #[cfg(feature = "tokio")]
 pub fn file_send_async(args: &[String]) -> Result<String, String> {
     use tokio::io::AsyncWriteExt;

@@ -170,35 +170,8 @@ fn publish(port: u16, mbps: f64, total: u64) -> Result<u64, String> {
 fn one(n: usize, mbps: f64, seconds: f64) -> Result<Sample, String> {
     let total = (mbps * 1e6 / (PAYLOAD as f64 * 8.0) * seconds).round() as u64;
     let limit = 30 + seconds as u64 + n as u64 / 8;
-    let mut cmd = self_child("relay", &[limit.to_string()]);
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("relay child: {e}"))?;
-    let pid = child.id() as libc::pid_t;
-    let mut out = child.stdout.take().expect("piped");
-    let mut err = child.stderr.take().expect("piped");
-    let err_t = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let mut first = Vec::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-        first.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&first).into_owned();
-    let out_t = thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let run = (|| {
-        let port: u16 = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .ok_or_else(|| format!("relay child did not report its port: {line:?}"))?;
+    let cmd = self_child("relay", &[limit.to_string()]);
+    let (run, u, stdout, stderr) = drive_port_child(cmd, Duration::from_secs(limit + 5), |port| {
         let (tx, rx) = std::sync::mpsc::channel();
         let rd =
             thread::spawn(move || readers(port, n, Duration::from_secs_f64(seconds + 20.0), tx));
@@ -211,16 +184,8 @@ fn one(n: usize, mbps: f64, seconds: f64) -> Result<Sample, String> {
         let got = rd.join().map_err(|_| "readers panicked".to_string())?;
         let sent = sent?;
         let (connected, received) = got?;
-        Ok::<_, String>((sent, connected, received))
-    })();
-    if run.is_err() {
-        // SAFETY: pid is our child, not yet reaped.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
-    }
-    let u = reap(pid, Duration::from_secs(limit + 5))?;
-    drop(child);
-    let stdout = out_t.join().unwrap_or_default();
-    let stderr = err_t.join().unwrap_or_default();
+        Ok((sent, connected, received))
+    })?;
     let (sent, connected, received) =
         run.map_err(|e| format!("relay, {n} readers: {e}; relay: {}", stderr.trim()))?;
     if !u.exit_ok {

@@ -659,6 +659,60 @@ fn reap(pid: libc::pid_t, limit: Duration) -> Result<Usage, String> {
     })
 }
 
+/// Runs `cmd`, a server child that prints `PORT n` as its first line, and calls `drive` with
+/// that port (the parent's work against the server); kills the child when `drive` fails,
+/// then reaps it within `limit`. Returns `drive`'s result, the child's usage, its stdout
+/// after the first line and its stderr.
+fn drive_port_child<T>(
+    mut cmd: Command,
+    limit: Duration,
+    drive: impl FnOnce(u16) -> Result<T, String>,
+) -> Result<(Result<T, String>, Usage, String, String), String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // Spawned here, not by run_child, so that the port is read before `drive` starts.
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut err = child.stderr.take().expect("piped stderr");
+    let err_t = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let mut first = Vec::new();
+    let mut byte = [0u8; 1];
+    while matches!(out.read(&mut byte), Ok(1)) && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    let line = String::from_utf8_lossy(&first).into_owned();
+    let out_t = thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let driven = match line
+        .strip_prefix("PORT ")
+        .and_then(|p| p.trim().parse().ok())
+    {
+        Some(port) => drive(port),
+        None => Err(format!("the child did not report its port: {line:?}")),
+    };
+    if driven.is_err() {
+        // SAFETY: pid is our child, not yet reaped, so the id is still ours.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let u = reap(pid, limit)?;
+    // The child is reaped; std's handle must not wait or kill it again.
+    drop(child);
+    let stdout = out_t.join().unwrap_or_default();
+    let stderr = err_t.join().unwrap_or_default();
+    Ok((driven, u, stdout, stderr))
+}
+
 /// VmHWM (peak resident set) of a live process, from /proc/PID/status.
 ///
 /// Not `ru_maxrss` from wait4: on Linux a child started with vfork/posix_spawn inherits the
@@ -2261,7 +2315,7 @@ mod many {
 
     fn one(n: usize, mbps: f64, seconds: f64, rcvbuf: Option<i32>) -> Result<Sample, String> {
         let limit = 30 + seconds as u64 + n as u64 / 8;
-        let mut cmd = self_child(
+        let cmd = self_child(
             "many-server",
             &[
                 n.to_string(),
@@ -2269,46 +2323,10 @@ mod many {
                 rcvbuf.unwrap_or(0).to_string(),
             ],
         );
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        // The server prints its port first; run_child then reaps it. Spawned here by hand so
-        // that the port can be read before the callers start.
-        let mut child = cmd.spawn().map_err(|e| format!("server child: {e}"))?;
-        let pid = child.id() as libc::pid_t;
-        let mut out = child.stdout.take().expect("piped");
-        let mut err = child.stderr.take().expect("piped");
-        let err_t = thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
-        });
-        let mut first = Vec::new();
-        let mut byte = [0u8; 1];
-        while out.read(&mut byte).map_err(|e| e.to_string())? == 1 && byte[0] != b'\n' {
-            first.push(byte[0]);
-        }
-        let line = String::from_utf8_lossy(&first).into_owned();
-        let port: Option<u16> = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok());
-        let out_t = thread::spawn(move || {
-            let mut s = String::new();
-            let _ = out.read_to_string(&mut s);
-            s
-        });
-        let sent = match port {
-            Some(p) => callers(p, n, mbps, seconds),
-            None => Err(format!("server child did not report its port: {line:?}")),
-        };
-        if sent.is_err() {
-            // SAFETY: pid is our child, not yet reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-        let u = reap(pid, Duration::from_secs(limit + 5))?;
-        drop(child);
-        let stdout = out_t.join().unwrap_or_default();
-        let stderr = err_t.join().unwrap_or_default();
+        let (sent, u, stdout, stderr) =
+            drive_port_child(cmd, Duration::from_secs(limit + 5), |p| {
+                callers(p, n, mbps, seconds)
+            })?;
         let sent = sent.map_err(|e| format!("{n} callers: {e}; server: {}", stderr.trim()))?;
         if !u.exit_ok {
             return Err(format!("server failed: {}", stderr.trim()));
