@@ -520,40 +520,7 @@ impl SrtGroup {
     /// # Errors
     /// The group is closed or invalid.
     pub fn group_data(&self) -> Result<Vec<GroupMember>> {
-        let mut raws: Vec<sys::SRT_SOCKGROUPDATA> = Vec::new();
-        for _ in 0..8 {
-            let mut len: usize = raws.len();
-            let ptr = if raws.is_empty() {
-                std::ptr::null_mut()
-            } else {
-                raws.as_mut_ptr()
-            };
-            // SAFETY: ptr is NULL (libsrt then only reports the size) or an array of len
-            // valid entries libsrt may fill; len is a valid in/out size.
-            let rc = unsafe { sys::srt_group_data(self.sock.id(), ptr, &mut len) };
-            if rc == sys::SRT_ERROR {
-                let e = Error::last("srt_group_data", None);
-                // The group grew between the two calls: ask again with room for it.
-                if len > raws.len() {
-                    raws.resize_with(len, zeroed_member);
-                    continue;
-                }
-                return Err(e);
-            }
-            if ptr.is_null() {
-                if len == 0 {
-                    return Ok(Vec::new());
-                }
-                raws.resize_with(len, zeroed_member);
-                continue;
-            }
-            let n = (rc.max(0) as usize).min(raws.len());
-            return Ok(raws[..n].iter().map(GroupMember::from_raw).collect());
-        }
-        Err(Error::invalid_argument(
-            "srt_group_data",
-            "the member list kept changing size while being read",
-        ))
+        group_data_of(self.sock.id())
     }
 
     /// The group id (an `SRTSOCKET` with the `SRTGROUP_MASK` bit set).
@@ -841,6 +808,69 @@ impl Accepted {
     }
 }
 
+/// The members of group `id` and their states (`srt_group_data`).
+fn group_data_of(id: sys::SRTSOCKET) -> Result<Vec<GroupMember>> {
+    let mut raws: Vec<sys::SRT_SOCKGROUPDATA> = Vec::new();
+    for _ in 0..8 {
+        let mut len: usize = raws.len();
+        let ptr = if raws.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            raws.as_mut_ptr()
+        };
+        // SAFETY: ptr is NULL (libsrt then only reports the size) or an array of len
+        // valid entries libsrt may fill; len is a valid in/out size.
+        let rc = unsafe { sys::srt_group_data(id, ptr, &mut len) };
+        if rc == sys::SRT_ERROR {
+            let e = Error::last("srt_group_data", None);
+            // The group grew between the two calls: ask again with room for it.
+            if len > raws.len() {
+                raws.resize_with(len, zeroed_member);
+                continue;
+            }
+            return Err(e);
+        }
+        if ptr.is_null() {
+            if len == 0 {
+                return Ok(Vec::new());
+            }
+            raws.resize_with(len, zeroed_member);
+            continue;
+        }
+        let n = (rc.max(0) as usize).min(raws.len());
+        return Ok(raws[..n].iter().map(GroupMember::from_raw).collect());
+    }
+    Err(Error::invalid_argument(
+        "srt_group_data",
+        "the member list kept changing size while being read",
+    ))
+}
+
+/// An accepted id as a group or a single socket.
+fn accepted(sock: SrtSocket) -> Accepted {
+    if is_group_id(sock.id()) {
+        Accepted::Group(SrtGroup { sock })
+    } else {
+        Accepted::Socket(sock)
+    }
+}
+
+/// The caller's address of an accepted group `sock`: its first member's peer that libsrt
+/// knows (libsrt's `srt_getpeername` answers SRT_ENOCONN on a group id).
+pub(crate) fn accepted_group_peer(sock: &SrtSocket) -> Result<SocketAddr> {
+    let members = group_data_of(sock.id())?;
+    members.iter().find_map(|m| m.peer).ok_or_else(|| {
+        Error::Srt(crate::error::SrtError::new(
+            "srt_group_data",
+            crate::error::ErrorCode::NoConn,
+            format!(
+                "accepted group @{} has no member with a peer address: {members:?}",
+                sock.id()
+            ),
+        ))
+    })
+}
+
 /// True when `id` names a group (`SRTGROUP_MASK` set), not a socket.
 pub fn is_group_id(id: sys::SRTSOCKET) -> bool {
     id != sys::SRT_INVALID_SOCK && (id & sys::SRTGROUP_MASK) != 0
@@ -867,11 +897,24 @@ impl SrtSocket {
     /// As [`accept`](Self::accept).
     pub fn accept_group(&self) -> Result<(Accepted, SocketAddr)> {
         let (sock, addr) = self.accept()?;
-        if is_group_id(sock.id()) {
-            Ok((Accepted::Group(SrtGroup { sock }), addr))
-        } else {
-            Ok((Accepted::Socket(sock), addr))
-        }
+        Ok((accepted(sock), addr))
+    }
+
+    /// As [`accept_bond`](Self::accept_bond) (whichever of `listeners` has a caller first,
+    /// waiting at most `timeout`), telling a group caller from a single socket as
+    /// [`accept_group`](Self::accept_group) does. For a group, the address is its first
+    /// member's peer. The listeners need SRTO_GROUPCONNECT to accept groups; the other
+    /// members of an accepted group may arrive on any of them and join it without a further
+    /// accept.
+    ///
+    /// # Errors
+    /// As [`accept_bond`](Self::accept_bond).
+    pub fn accept_bond_group(
+        listeners: &[&SrtSocket],
+        timeout: Option<Duration>,
+    ) -> Result<(Accepted, SocketAddr)> {
+        let (sock, addr) = SrtSocket::accept_bond(listeners, timeout)?;
+        Ok((accepted(sock), addr))
     }
 
     /// Whether this socket id is a group's (`SRTGROUP_MASK`), as after a plain

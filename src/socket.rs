@@ -1212,6 +1212,14 @@ impl SrtSocket {
     /// socket that is not listening when the call starts (`SRT_ENOLISTEN`). One closed while
     /// the call waits is still skipped by libsrt.
     ///
+    /// libsrt's epoll is new for each call and libsrt raises a listener's accept event only
+    /// when a caller arrives: **a caller already waiting in a backlog when the call starts is
+    /// not seen** (libsrt 1.5.1 to 1.5.5) until another caller arrives, and then `srt_accept`
+    /// hands out the first of its backlog (ordered by socket id, not by arrival). For a server that must not miss callers, subscribe the
+    /// listeners to one long-lived [`Epoll`](crate::Epoll) before they listen and
+    /// [`accept`](Self::accept) the ready one, or call the blocking `accept`, which reads the
+    /// backlog.
+    ///
     /// # Errors
     /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when nothing arrived in time; `SRT_ENOLISTEN`
     /// for a socket that does not listen; `SRT_EPOLLEMPTY` for an empty list (libsrt's
@@ -1245,15 +1253,22 @@ impl SrtSocket {
         }
         // SAFETY: libsrt returned a new socket that we now own.
         let sock = unsafe { SrtSocket::from_raw(id) };
-        // srt_accept_bond does not report the address; the accepted socket knows it.
-        let addr = sock.getpeername()?;
+        // srt_accept_bond does not report the address; the accepted socket knows it, and an
+        // accepted group through its members (srt_getpeername on a group id is SRT_ENOCONN).
+        let addr = if crate::group::is_group_id(id) {
+            crate::group::accepted_group_peer(&sock)?
+        } else {
+            sock.getpeername()?
+        };
         Ok((sock, addr))
     }
 
-    /// Accepts one connection, waiting at most `timeout` (zero: only one already pending).
+    /// Accepts one connection arriving within `timeout`.
     ///
     /// Not `srt_accept`: this is [`accept_bond`](Self::accept_bond) with this one listener
-    /// (`srt_accept_bond` with libsrt's own timeout). Not `SRTO_RCVTIMEO` on the listener:
+    /// (`srt_accept_bond` with libsrt's own timeout), so like it, it does not see a caller
+    /// that was already waiting in the backlog when the call started (see there); a zero
+    /// timeout therefore finds nothing. Not `SRTO_RCVTIMEO` on the listener:
     /// libsrt 1.5.1's blocking `srt_accept` ignores it, and it would change an option other
     /// threads see. Works on a blocking or non-blocking listener alike.
     ///

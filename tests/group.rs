@@ -1074,3 +1074,102 @@ fn datagramer_over_a_group_both_ways() {
         .collect();
     assert_eq!(seqs, (0..N).collect::<Vec<_>>(), "group-URL datagramer");
 }
+
+/// `accept_bond_group` over two listeners: a plain caller comes back as a socket (on every
+/// libsrt, bonding or not); with bonding, a broadcast group with one member to each listener
+/// comes back once, as a group whose address is its caller's, and carries data.
+#[test]
+fn accept_bond_group_tells_groups_from_sockets_over_several_listeners() {
+    let (l1, a1, l2, a2) = if has_bonding() {
+        let (l1, a1) = group_listener(120);
+        let (l2, a2) = group_listener(120);
+        (l1, a1, l2, a2)
+    } else {
+        let plain = || {
+            let l = SrtSocket::new_raw().unwrap();
+            l.bind("127.0.0.1:0").unwrap();
+            l.listen(8).unwrap();
+            let a = l.getsockname().unwrap();
+            (l, a)
+        };
+        let (l1, a1) = plain();
+        let (l2, a2) = plain();
+        (l1, a1, l2, a2)
+    };
+    // Nothing pending: a timeout, not a hang.
+    let e = SrtSocket::accept_bond_group(&[&l1, &l2], Some(Duration::from_millis(100)))
+        .expect_err("nobody called");
+    assert!(e.is_timeout(), "{e}");
+
+    // A single socket to the second listener, calling while accept_bond waits (libsrt's
+    // srt_accept_bond does not see a caller already in the backlog: tests/mirrors.rs).
+    let (acc, peer, c) = thread::scope(|scope| {
+        let accepting =
+            scope.spawn(|| SrtSocket::accept_bond_group(&[&l1, &l2], Some(Duration::from_secs(5))));
+        thread::sleep(Duration::from_millis(100));
+        let c = SrtSocket::new_raw().unwrap();
+        c.connect(a2).unwrap();
+        let (acc, peer) = accepting
+            .join()
+            .unwrap()
+            .expect("accept_bond_group, plain caller");
+        (acc, peer, c)
+    });
+    assert_eq!(peer, c.getsockname().unwrap());
+    let Accepted::Socket(s) = acc else {
+        panic!("a plain caller accepted as {acc:?}")
+    };
+    c.sendmsg(b"plain", None, true).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut buf = [0u8; 1500];
+    let n = s.recvmsg(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"plain");
+
+    if !has_bonding() {
+        assert_no_bonding(
+            SrtGroup::create_group(GroupType::Broadcast),
+            "srt_create_group",
+        );
+        return;
+    }
+    // Each member from its own known local port, to check the accepted group's address.
+    let holders = [0, 1].map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap());
+    let sources = holders.each_ref().map(|u| u.local_addr().unwrap());
+    drop(holders);
+    let g = SrtGroup::create_group(GroupType::Broadcast).unwrap();
+    let mut eps = [
+        SrtGroup::prepare_endpoint(Some(sources[0]), a1).unwrap(),
+        SrtGroup::prepare_endpoint(Some(sources[1]), a2).unwrap(),
+    ];
+    let accepting = thread::spawn(move || {
+        let r = SrtSocket::accept_bond_group(&[&l1, &l2], Some(Duration::from_secs(5)));
+        (r, l1, l2)
+    });
+    g.connect_group(&mut eps).expect("connect_group");
+    wait_members(&g, "both members", Duration::from_secs(5), |m| {
+        m.len() == 2 && m.iter().all(connected)
+    });
+    let (r, l1, l2) = accepting.join().unwrap();
+    let (acc, peer) = r.expect("accept_bond_group");
+    let Accepted::Group(ag) = acc else {
+        panic!("a group caller accepted as {acc:?}")
+    };
+    assert!(ag.as_socket().is_group());
+    assert!(
+        sources.contains(&peer),
+        "accepted group's address {peer} is neither member's source {sources:?}"
+    );
+    // The other member joined the group: neither backlog holds anything to accept (a
+    // non-blocking accept, since srt_accept_bond would not see a backlog anyway).
+    for l in [&l1, &l2] {
+        l.set_blocking(false).unwrap();
+        let e = l
+            .accept()
+            .expect_err("the second member must not be accepted on its own");
+        assert_eq!(e.code(), Some(srtfu::ErrorCode::AsyncRecv), "{e}");
+    }
+    ag.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    g.sendmsg2(&payload(7), None).unwrap();
+    let n = ag.recvmsg(&mut buf).unwrap();
+    assert_eq!(seq_of(&buf[..n]), 7);
+}
