@@ -1215,10 +1215,10 @@ impl SrtSocket {
     /// libsrt's epoll is new for each call and libsrt raises a listener's accept event only
     /// when a caller arrives: **a caller already waiting in a backlog when the call starts is
     /// not seen** (libsrt 1.5.1 to 1.5.5) until another caller arrives, and then `srt_accept`
-    /// hands out the first of its backlog (ordered by socket id, not by arrival). For a server that must not miss callers, subscribe the
-    /// listeners to one long-lived [`Epoll`](crate::Epoll) before they listen and
-    /// [`accept`](Self::accept) the ready one, or call the blocking `accept`, which reads the
-    /// backlog.
+    /// hands out the first of its backlog (ordered by socket id, not by arrival). For a
+    /// server that must not miss callers, subscribe the listeners to one long-lived
+    /// [`Epoll`](crate::Epoll) before they listen and [`accept`](Self::accept) the ready one,
+    /// or call the blocking `accept`, which reads the backlog.
     ///
     /// # Errors
     /// `SRT_ETIMEOUT` ([`Error::is_timeout`]) when nothing arrived in time; `SRT_ENOLISTEN`

@@ -1085,15 +1085,8 @@ fn accept_bond_group_tells_groups_from_sockets_over_several_listeners() {
         let (l2, a2) = group_listener(120);
         (l1, a1, l2, a2)
     } else {
-        let plain = || {
-            let l = SrtSocket::new_raw().unwrap();
-            l.bind("127.0.0.1:0").unwrap();
-            l.listen(8).unwrap();
-            let a = l.getsockname().unwrap();
-            (l, a)
-        };
-        let (l1, a1) = plain();
-        let (l2, a2) = plain();
+        let (l1, a1) = support::listener(srtfu::TransType::Live);
+        let (l2, a2) = support::listener(srtfu::TransType::Live);
         (l1, a1, l2, a2)
     };
     // Nothing pending: a timeout, not a hang.

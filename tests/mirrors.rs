@@ -139,6 +139,18 @@ fn call(addr: SocketAddr) -> thread::JoinHandle<SrtSocket> {
     })
 }
 
+/// Runs `accept` in a thread and, once it waits (100 ms), connects a caller to `addr`:
+/// libsrt's srt_accept_bond sees only callers arriving during the call
+/// (`accept_bond_does_not_see_a_caller_already_in_the_backlog`). Returns both.
+fn call_while<T: Send>(addr: SocketAddr, accept: impl FnOnce() -> T + Send) -> (T, SrtSocket) {
+    thread::scope(|scope| {
+        let accepting = scope.spawn(accept);
+        thread::sleep(Duration::from_millis(100));
+        let c = call(addr).join().unwrap();
+        (accepting.join().unwrap(), c)
+    })
+}
+
 fn exchange(from: &SrtSocket, to: &SrtSocket, msg: &[u8]) {
     to.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     from.send(msg).unwrap();
@@ -165,12 +177,7 @@ fn accept_bond_does_not_see_a_caller_already_in_the_backlog() {
         let e = missed_zero.expect_err("nor with a zero timeout");
         assert_eq!(e.code(), Some(ErrorCode::Timeout), "{e}");
         // A second caller raises the event; libsrt then accepts from the backlog.
-        let (r, second) = thread::scope(|scope| {
-            let accepting = scope.spawn(|| l.accept_timeout(Duration::from_secs(5)));
-            thread::sleep(Duration::from_millis(100));
-            let c = call(addr).join().unwrap();
-            (accepting.join().unwrap(), c)
-        });
+        let (r, second) = call_while(addr, || l.accept_timeout(Duration::from_secs(5)));
         // srt_accept then takes the first of libsrt's backlog, a map ordered by socket id
         // (ids count down: the newer caller), not by arrival; a plain srt_accept the other.
         let (s, peer) = r.expect("accept after a second caller");
@@ -211,12 +218,8 @@ fn accept_bond_takes_from_any_listener() {
     for addr in [a2, a1] {
         // The caller comes while accept_bond waits: srt_accept_bond does not see one already
         // in the backlog (the next test).
-        let (r, c) = thread::scope(|scope| {
-            let accepting =
-                scope.spawn(|| SrtSocket::accept_bond(&[&l1, &l2], Some(Duration::from_secs(5))));
-            thread::sleep(Duration::from_millis(100));
-            let c = call(addr).join().unwrap();
-            (accepting.join().unwrap(), c)
+        let (r, c) = call_while(addr, || {
+            SrtSocket::accept_bond(&[&l1, &l2], Some(Duration::from_secs(5)))
         });
         let (s, peer) = r.unwrap_or_else(|e| panic!("accept_bond for {addr}: {e}"));
         assert_eq!(peer, c.getsockname().unwrap(), "the caller's address");
@@ -262,12 +265,7 @@ fn accept_with_a_timeout() {
     assert!(e.is_timeout(), "zero: nothing pending: {e}");
     // The caller comes while the call waits (one already in the backlog is not seen:
     // accept_bond_does_not_see_a_caller_already_in_the_backlog).
-    let (r, c) = thread::scope(|scope| {
-        let accepting = scope.spawn(|| l.accept_timeout(Duration::from_secs(5)));
-        thread::sleep(Duration::from_millis(100));
-        let c = call(addr).join().unwrap();
-        (accepting.join().unwrap(), c)
-    });
+    let (r, c) = call_while(addr, || l.accept_timeout(Duration::from_secs(5)));
     let (s, _) = r.unwrap();
     exchange(&c, &s, b"accepted in time");
     assert_eq!(l.getsockflag(SRTO_RCVTIMEO).unwrap(), before);
