@@ -330,11 +330,18 @@ mod raw {
         set_i32(s, opt, v).map_err(|e| format!("{kv}: {e}"))
     }
 
+    /// An int option's value, or -1 when libsrt refuses the read.
     pub fn get_i32(s: Sock, opt: sys::SRT_SOCKOPT) -> c_int {
         let mut v: i32 = 0;
         let mut len: c_int = 4;
         // SAFETY: v and len are valid for writes; libsrt writes at most len bytes.
-        unsafe { sys::srt_getsockflag(s, opt, &mut v as *mut i32 as *mut c_void, &mut len) }
+        let rc =
+            unsafe { sys::srt_getsockflag(s, opt, &mut v as *mut i32 as *mut c_void, &mut len) };
+        if rc < 0 {
+            -1
+        } else {
+            v
+        }
     }
 
     fn loopback(port: u16) -> libc::sockaddr_in {
