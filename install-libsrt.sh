@@ -8,7 +8,8 @@
 #       libsrt from the system's package manager.
 #   ./install-libsrt.sh --source TARBALL|VERSION [--prefix DIR] [--with-tools]
 #       libsrt built from source with cmake into DIR (default /usr/local): connection bonding
-#       (ENABLE_BONDING), the apps (srt-live-transmit etc., with group support), the API
+#       (ENABLE_BONDING), the apps (srt-live-transmit etc., with group support; and
+#       srt-test-live, libsrt's developer tool with the group caller syntax), the API
 #       previews 1.5.x keeps behind defines (AES-GCM: ENABLE_AEAD_API_PREVIEW with OpenSSL EVP;
 #       ENABLE_MAXREXMITBW), shared and static libraries. TARBALL is a release tarball
 #       (srt-X.Y.Z.tar.gz); a bare VERSION (1.5.5) is downloaded from the project's release
@@ -172,7 +173,7 @@ build_from_source() {
     esac
     case "$PREFIX" in /*) ;; *) PREFIX=$(pwd)/$PREFIX ;; esac
     stamp="$PREFIX/share/srtfu/libsrt-build"
-    want="libsrt $version $SRT_CMAKE_FLAGS"
+    want="libsrt $version $SRT_CMAKE_FLAGS +srt-test-live"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$PREFIX/lib/pkgconfig/srt.pc" ]; then
         say "libsrt $version (bonding, apps, API previews) already built in $PREFIX; nothing to do"
         return 0
@@ -200,10 +201,18 @@ build_from_source() {
             -DCMAKE_INSTALL_RPATH="$PREFIX/lib" >"$tmp/cmake.log" 2>&1 \
         && cmake --build build -j "$jobs" >>"$tmp/cmake.log" 2>&1) \
         || { tail -n 30 "$tmp/cmake.log" >&2; die "building libsrt $version failed (cmake log above)"; }
+    # srt-test-live (testing/, not installed by cmake): the one libsrt tool that calls out as a
+    # group. Only that target of the developer apps is built.
+    (cd "$src" && cmake -S . -B build -DENABLE_TESTING=ON >>"$tmp/cmake.log" 2>&1 \
+        && cmake --build build -j "$jobs" --target srt-test-live >>"$tmp/cmake.log" 2>&1) \
+        || { tail -n 30 "$tmp/cmake.log" >&2; die "building srt-test-live of libsrt $version failed (cmake log above)"; }
     mkdir -p "$PREFIX" 2>/dev/null || $SUDO mkdir -p "$PREFIX"
     if [ -w "$PREFIX" ]; then inst=""; else inst=$SUDO; fi
     $inst cmake --install "$src/build" >>"$tmp/cmake.log" 2>&1 \
         || { tail -n 30 "$tmp/cmake.log" >&2; die "installing libsrt $version into $PREFIX failed"; }
+    $inst mkdir -p "$PREFIX/bin"
+    $inst cp "$src/build/srt-test-live" "$PREFIX/bin/srt-test-live" \
+        || die "installing srt-test-live into $PREFIX/bin failed"
     for pc in "$PREFIX/lib/pkgconfig/srt.pc" "$PREFIX/lib/pkgconfig/haisrt.pc"; do
         [ -f "$pc" ] || continue
         grep -q "ENABLE_AEAD_API_PREVIEW" "$pc" \

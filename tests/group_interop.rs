@@ -1,7 +1,9 @@
 //! Bonding interop: srtfu's ports of libsrt's bonding examples against each other and
 //! against libsrt's own C examples (examples/test-c-{client,server}-bonding.c from the
 //! release tarball in ../shared/libsrt, compiled here against the libsrt srtfu was built
-//! with), and srt-live-transmit as a single-socket caller to a group-accepting listener.
+//! with), srt-live-transmit as a single-socket caller to a group-accepting listener, and
+//! srt-test-live (libsrt's developer tool, built from the tarball) as group listener and
+//! group caller.
 //!
 //! On a libsrt without bonding (Debian's 1.5.1) the examples must print srtfu's NoBonding
 //! error and exit non-zero; that is what these tests check there.
@@ -14,9 +16,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use srtfu::{has_bonding, Accepted, SrtSocket};
+use srtfu::{has_bonding, Accepted, SockStatus, SrtGroup, SrtSocket};
 
 const LINE: &str = "Got msg of len 46 << This message should be sent to the other side (group)";
 
@@ -299,4 +301,149 @@ fn srt_live_transmit_caller_is_a_single_socket_to_a_groupconnect_listener() {
         let n = s.recvmsg(&mut buf).expect("payload from srt-live-transmit");
         assert_eq!(&buf[..n], &[i; 100][..], "payload {i}");
     }
+}
+
+// ----- srt-test-live: libsrt's developer tool, the one with the group caller syntax --------
+// install-libsrt.sh --source builds it (testing/srt-test-live.cpp) into the prefix's bin.
+
+/// 100 live payloads of 1316 bytes, each different: what a group sends and what the peer's
+/// `file://con` output must hold, back to back.
+fn ts_payloads() -> Vec<Vec<u8>> {
+    (0..100u32)
+        .map(|i| {
+            let mut p = vec![0x47u8; 1316];
+            p[1..5].copy_from_slice(&i.to_be_bytes());
+            p[5..]
+                .iter_mut()
+                .enumerate()
+                .for_each(|(k, b)| *b ^= (i as usize + k) as u8);
+            p
+        })
+        .collect()
+}
+
+/// Waits (bounded) until `n` members of `g` are connected.
+fn wait_connected(g: &SrtGroup, n: usize, limit: Duration) {
+    let end = Instant::now() + limit;
+    loop {
+        let m = g.group_data().expect("group_data");
+        if m.iter()
+            .filter(|m| m.sockstate == SockStatus::Connected)
+            .count()
+            >= n
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < end,
+            "{n} connected members not reached in {limit:?}: {m:?}"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Sends the payloads over `g` paced (5 ms apart), then gives the peer the latency window
+/// to deliver them before the caller closes.
+fn send_payloads(g: &SrtGroup, payloads: &[Vec<u8>]) {
+    for (i, p) in payloads.iter().enumerate() {
+        let n = g
+            .sendmsg2(p, None)
+            .unwrap_or_else(|e| panic!("group send {i}: {e}"))
+            .0;
+        assert_eq!(n, p.len(), "group send {i}");
+        thread::sleep(Duration::from_millis(5));
+    }
+    thread::sleep(Duration::from_millis(1500));
+}
+
+/// The peer's stdout must be every payload once, in order.
+fn assert_payloads(who: &str, out: &live_support::Output, payloads: &[Vec<u8>]) {
+    let want: Vec<u8> = payloads.concat();
+    assert_eq!(
+        out.stdout.len(),
+        want.len(),
+        "{who}: {} of {} bytes\n{}",
+        out.stdout.len(),
+        want.len(),
+        out.stderr
+    );
+    for (i, (got, want)) in out.stdout.chunks(1316).zip(payloads).enumerate() {
+        assert_eq!(got, &want[..], "{who}: payload {i}");
+    }
+}
+
+#[test]
+fn srtfu_broadcast_group_caller_to_srt_test_live_group_listener() {
+    if !has_bonding() {
+        let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
+        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        return;
+    }
+    if !require_tool("srt-test-live") {
+        return;
+    }
+    let port = free_port();
+    let peer = Proc::spawn(
+        "srt-test-live",
+        Command::new("srt-test-live").args([
+            "-t",
+            "20",
+            &format!("srt://127.0.0.1:{port}?mode=listener&groupconnect=1"),
+            "file://con",
+        ]),
+    );
+    // Two members to the one listener, each from its own source port.
+    let url = format!("srt:////group?type=broadcast&nodes=127.0.0.1:{port},127.0.0.1:{port}");
+    let mut group = None;
+    for _ in 0..50 {
+        match SrtGroup::open(&url) {
+            Ok(g) => {
+                group = Some(g);
+                break;
+            }
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    let g = group.expect("srt-test-live's listener took the group within 5 s");
+    wait_connected(&g, 2, Duration::from_secs(5));
+    let payloads = ts_payloads();
+    send_payloads(&g, &payloads);
+    g.close().unwrap();
+    let out = peer.finish(Duration::from_secs(10));
+    assert_payloads("srt-test-live (group listener)", &out, &payloads);
+}
+
+#[test]
+fn srt_test_live_group_caller_receives_from_an_srtfu_group_listener() {
+    if !has_bonding() {
+        let e = SrtSocket::new("srt://:0?groupconnect=1").unwrap_err();
+        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        return;
+    }
+    if !require_tool("srt-test-live") {
+        return;
+    }
+    let l = SrtSocket::new("srt://:0?groupconnect=1").unwrap();
+    l.bind("127.0.0.1:0").unwrap();
+    l.listen(4).unwrap();
+    let port = l.getsockname().unwrap().port();
+    let peer = Proc::spawn(
+        "srt-test-live",
+        Command::new("srt-test-live").args([
+            "-t",
+            "20",
+            &format!("srt:////group?type=broadcast&nodes=127.0.0.1:{port},127.0.0.1:{port}"),
+            "file://con",
+        ]),
+    );
+    let (acc, _) = l.accept_group().expect("accept the group of srt-test-live");
+    let Accepted::Group(g) = acc else {
+        panic!("srt-test-live's group caller accepted as a single socket");
+    };
+    wait_connected(&g, 2, Duration::from_secs(5));
+    let payloads = ts_payloads();
+    send_payloads(&g, &payloads);
+    g.close().unwrap();
+    let out = peer.finish(Duration::from_secs(10));
+    assert_payloads("srt-test-live (group caller)", &out, &payloads);
 }
