@@ -567,6 +567,16 @@ impl SrtGroup {
     /// Receives one message from the group (`srt_recvmsg2` on the group id): a broadcast
     /// group delivers each message once, whichever member brought it first.
     ///
+    /// **libsrt 1.5.5 (and earlier bonding builds) can stall here**: in about 6 % of runs of
+    /// a two-member broadcast group, a receive waits out its whole SRTO_RCVTIMEO although the
+    /// members hold messages whose play time has passed (a lost TSBPD wake-up in libsrt's
+    /// group read path). The next call delivers them, in order, and nothing is lost. So read
+    /// with a short SRTO_RCVTIMEO and call again on a timeout, as the
+    /// [`datagramer`](crate::datagramer()) over a group does (slices of
+    /// [`GROUP_RECV_SLICE`](crate::GROUP_RECV_SLICE)), rather than
+    /// taking one long timeout as the end of the stream. RELIABILITY.md, "Broadcast receive
+    /// stall (libsrt 1.5.5)", has the cause and the counts.
+    ///
     /// # Errors
     /// As [`SrtSocket::recvmsg2`].
     pub fn recvmsg2(&self, buf: &mut [u8]) -> Result<(usize, MsgCtrl)> {
@@ -604,7 +614,8 @@ impl SrtGroup {
         self.sock.send(buf)
     }
 
-    /// Receives one message from the group (`srt_recvmsg` on the group id).
+    /// Receives one message from the group (`srt_recvmsg` on the group id). The receive
+    /// stall described at [`recvmsg2`](Self::recvmsg2) applies here too.
     ///
     /// # Errors
     /// As [`SrtSocket::recvmsg`]; the end of SRTO_RCVTIMEO is a timeout
