@@ -447,3 +447,84 @@ fn srt_test_live_group_caller_receives_from_an_srtfu_group_listener() {
     let out = peer.finish(Duration::from_secs(10));
     assert_payloads("srt-test-live (group caller)", &out, &payloads);
 }
+
+#[test]
+fn srt_test_live_group_listener_sends_to_an_srtfu_group_caller() {
+    if !has_bonding() {
+        let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
+        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        return;
+    }
+    if !require_tool("srt-test-live") {
+        return;
+    }
+    let port = free_port();
+    let mut peer = Proc::spawn(
+        "srt-test-live",
+        Command::new("srt-test-live")
+            .args([
+                "-t",
+                "20",
+                "-c",
+                "1316",
+                "file://con",
+                &format!("srt://127.0.0.1:{port}?mode=listener&groupconnect=1"),
+            ])
+            .stdin(std::process::Stdio::piped()),
+    );
+    let mut stdin = peer.stdin().expect("srt-test-live's stdin");
+    let url = format!("srt:////group?type=broadcast&nodes=127.0.0.1:{port},127.0.0.1:{port}");
+    let mut group = None;
+    for _ in 0..50 {
+        match SrtGroup::open(&url) {
+            Ok(g) => {
+                group = Some(g);
+                break;
+            }
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    let g = group.expect("srt-test-live's listener took the group within 5 s");
+    wait_connected(&g, 2, Duration::from_secs(5));
+    let payloads = ts_payloads();
+    let feed = payloads.clone();
+    // srt-test-live reads its console in 1316-byte chunks: each payload is one pipe write.
+    // stdin stays open until the receiver is done, so srt-test-live does not close the group
+    // while messages are still in flight.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let writer = thread::spawn(move || {
+        use std::io::Write;
+        for p in &feed {
+            stdin.write_all(p).expect("write to srt-test-live");
+            thread::sleep(Duration::from_millis(5));
+        }
+        let _ = done_rx.recv_timeout(Duration::from_secs(20));
+    });
+    // Short receive slices: libsrt 1.5.5's group receive can wait out a whole timeout with
+    // messages ready (RELIABILITY.md, "Broadcast receive stall"); the next call delivers them.
+    g.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1500];
+    let end = Instant::now() + Duration::from_secs(15);
+    while got.len() < payloads.len() && Instant::now() < end {
+        match g.recvmsg(&mut buf) {
+            Ok(n) => got.push(buf[..n].to_vec()),
+            Err(e) if e.is_timeout() => continue,
+            Err(e) => panic!("group receive after {} payloads: {e}", got.len()),
+        }
+    }
+    drop(done_tx);
+    writer.join().unwrap();
+    g.close().unwrap();
+    let out = peer.finish(Duration::from_secs(10));
+    assert_eq!(
+        got.len(),
+        payloads.len(),
+        "payloads from srt-test-live's group listener\n{}",
+        out.stderr
+    );
+    for (i, (got, want)) in got.iter().zip(&payloads).enumerate() {
+        assert_eq!(got, want, "payload {i} from srt-test-live");
+    }
+}
