@@ -450,30 +450,50 @@ fn srt_test_live_group_caller_receives_from_an_srtfu_group_listener() {
 
 #[test]
 fn srt_test_live_group_listener_sends_to_an_srtfu_group_caller() {
+    group_caller_receives_from_a_tool_group_listener(
+        "srt-test-live",
+        &["-t", "20", "-c", "1316"],
+        2,
+    );
+}
+
+/// srt-live-transmit closes its listening socket right after its one accept
+/// (apps/transmitmedia.cpp, `SrtCommon::AcceptNewClient`), so a group's second member finds
+/// no listener: the group calling it has one member.
+#[test]
+fn srt_live_transmit_group_listener_sends_to_an_srtfu_group_caller() {
+    group_caller_receives_from_a_tool_group_listener(
+        "srt-live-transmit",
+        &["-t", "20", "-chunk", "1316"],
+        1,
+    );
+}
+
+/// `tool` (srt-live-transmit or srt-test-live, with `args`) listens with `groupconnect=1`
+/// and sends what it reads from stdin; an srtfu broadcast group of `members` members calls it
+/// and must receive the 100 payloads byte for byte, in order. On a libsrt without bonding
+/// the group open fails with NoBonding.
+fn group_caller_receives_from_a_tool_group_listener(tool: &str, args: &[&str], members: usize) {
     if !has_bonding() {
         let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
         assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
         return;
     }
-    if !require_tool("srt-test-live") {
+    if !require_tool(tool) {
         return;
     }
     let port = free_port();
+    let listener = format!("srt://127.0.0.1:{port}?mode=listener&groupconnect=1");
     let mut peer = Proc::spawn(
-        "srt-test-live",
-        Command::new("srt-test-live")
-            .args([
-                "-t",
-                "20",
-                "-c",
-                "1316",
-                "file://con",
-                &format!("srt://127.0.0.1:{port}?mode=listener&groupconnect=1"),
-            ])
+        tool,
+        Command::new(tool)
+            .args(args)
+            .args(["file://con", &listener])
             .stdin(std::process::Stdio::piped()),
     );
-    let mut stdin = peer.stdin().expect("srt-test-live's stdin");
-    let url = format!("srt:////group?type=broadcast&nodes=127.0.0.1:{port},127.0.0.1:{port}");
+    let mut stdin = peer.stdin().expect("the tool's stdin");
+    let nodes = vec![format!("127.0.0.1:{port}"); members].join(",");
+    let url = format!("srt:////group?type=broadcast&nodes={nodes}");
     let mut group = None;
     for _ in 0..50 {
         match SrtGroup::open(&url) {
@@ -484,18 +504,20 @@ fn srt_test_live_group_listener_sends_to_an_srtfu_group_caller() {
             Err(_) => thread::sleep(Duration::from_millis(100)),
         }
     }
-    let g = group.expect("srt-test-live's listener took the group within 5 s");
-    wait_connected(&g, 2, Duration::from_secs(5));
+    let g = group.unwrap_or_else(|| panic!("{tool}'s listener took the group within 5 s"));
+    wait_connected(&g, members, Duration::from_secs(5));
     let payloads = ts_payloads();
     let feed = payloads.clone();
-    // srt-test-live reads its console in 1316-byte chunks: each payload is one pipe write.
-    // stdin stays open until the receiver is done, so srt-test-live does not close the group
-    // while messages are still in flight.
+    // The tool reads its console in 1316-byte chunks: each payload is one pipe write. stdin
+    // stays open until the receiver is done, so the tool does not close the group while
+    // messages are still in flight.
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let writer = thread::spawn(move || {
         use std::io::Write;
         for p in &feed {
-            stdin.write_all(p).expect("write to srt-test-live");
+            if stdin.write_all(p).is_err() {
+                return; // the tool is gone: its stderr tells why
+            }
             thread::sleep(Duration::from_millis(5));
         }
         let _ = done_rx.recv_timeout(Duration::from_secs(20));
@@ -507,24 +529,29 @@ fn srt_test_live_group_listener_sends_to_an_srtfu_group_caller() {
     let mut got = Vec::new();
     let mut buf = [0u8; 1500];
     let end = Instant::now() + Duration::from_secs(15);
+    let mut failed = None;
     while got.len() < payloads.len() && Instant::now() < end {
         match g.recvmsg(&mut buf) {
             Ok(n) => got.push(buf[..n].to_vec()),
             Err(e) if e.is_timeout() => continue,
-            Err(e) => panic!("group receive after {} payloads: {e}", got.len()),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
         }
     }
     drop(done_tx);
     writer.join().unwrap();
     g.close().unwrap();
     let out = peer.finish(Duration::from_secs(10));
-    assert_eq!(
+    assert!(
+        failed.is_none() && got.len() == payloads.len(),
+        "{} of {} payloads from {tool}'s group listener, then {failed:?}\n{}",
         got.len(),
         payloads.len(),
-        "payloads from srt-test-live's group listener\n{}",
         out.stderr
     );
     for (i, (got, want)) in got.iter().zip(&payloads).enumerate() {
-        assert_eq!(got, want, "payload {i} from srt-test-live");
+        assert_eq!(got, want, "payload {i} from {tool}");
     }
 }
