@@ -375,8 +375,8 @@ fn paced_table(o: &Opts, txs: &[Tx]) -> Result<usize, String> {
     println!(
         "CPU = user+system CPU of the sender process (all threads), from wait4, per payload \
          sent; the receiver is a raw srt_recvmsg loop in the bench. srt-live-transmit is fed \
-         UDP by the bench (its UDP reads are in its CPU). srt-tokio and libsrt ≥ 1.5.3: see \
-         BENCHMARKS.md.\n"
+         UDP by the bench (its UDP reads are in its CPU). srt-tokio's Sink: see \
+         BENCHMARKS.md, \"The sending side\".\n"
     );
     let mut t = Table::new(&[
         "Mb/s",
