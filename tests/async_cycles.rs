@@ -119,7 +119,15 @@ fn async_connect_close_cycles_do_not_leak() {
                     Ok(c) => {
                         ids.push(c.id());
                         if i % 2 == 0 {
-                            c.close().unwrap()
+                            // The server drops every accepted socket at once, so this one
+                            // is broken, and libsrt (1.5.5) may already have closed and
+                            // collected it itself: then srt_close says SRT_EINVSOCK (seen
+                            // once in a loaded fresh-clone CI run). Any other error fails.
+                            match c.close() {
+                                Ok(()) => {}
+                                Err(e) if e.code() == Some(srtfu::ErrorCode::InvalidSocket) => {}
+                                Err(e) => panic!("close {i}: {e:?}"),
+                            }
                         }
                     }
                     Err(e) => failures.push((i, e.code())),
