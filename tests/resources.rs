@@ -248,7 +248,14 @@ fn create_connect_close_cycles_do_not_leak() {
         let c = SrtSocket::new_raw().unwrap();
         c.setsockflag(SRTO_CONNTIMEO, 3000).unwrap();
         match c.connect(addr) {
-            Ok(()) if i % 2 == 0 => c.close().unwrap(),
+            // The server drops what it accepts, so this caller is broken, and libsrt (1.5.5)
+            // may already have closed and collected it: srt_close then says SRT_EINVSOCK
+            // (seen in a loaded matrix run). Any other error fails.
+            Ok(()) if i % 2 == 0 => match c.close() {
+                Ok(()) => {}
+                Err(e) if e.code() == Some(srtfu::ErrorCode::InvalidSocket) => {}
+                Err(e) => panic!("close {i}: {e:?}"),
+            },
             Ok(()) => drop(c),
             Err(e) => failures.borrow_mut().push((i, e.code())),
         }
