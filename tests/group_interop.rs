@@ -372,11 +372,30 @@ fn assert_payloads(who: &str, out: &live_support::Output, payloads: &[Vec<u8>]) 
     }
 }
 
+/// Opens the group URL `url` once `tool`, started just before, listens: retried every
+/// 100 ms for up to 5 s (the tool's start-up), the last error reported.
+fn open_group_when_listening(url: &str, tool: &str) -> SrtGroup {
+    let mut last = None;
+    for _ in 0..50 {
+        match SrtGroup::open(url) {
+            Ok(g) => return g,
+            Err(e) => last = Some(e),
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{tool}'s listener did not take the group within 5 s: {last:?}")
+}
+
+/// On a libsrt without bonding, opening a group fails with the one NoBonding error.
+fn assert_group_open_is_no_bonding() {
+    let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
+    assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+}
+
 #[test]
 fn srtfu_broadcast_group_caller_to_srt_test_live_group_listener() {
     if !has_bonding() {
-        let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
-        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        assert_group_open_is_no_bonding();
         return;
     }
     if !require_tool("srt-test-live") {
@@ -394,17 +413,7 @@ fn srtfu_broadcast_group_caller_to_srt_test_live_group_listener() {
     );
     // Two members to the one listener, each from its own source port.
     let url = format!("srt:////group?type=broadcast&nodes=127.0.0.1:{port},127.0.0.1:{port}");
-    let mut group = None;
-    for _ in 0..50 {
-        match SrtGroup::open(&url) {
-            Ok(g) => {
-                group = Some(g);
-                break;
-            }
-            Err(_) => thread::sleep(Duration::from_millis(100)),
-        }
-    }
-    let g = group.expect("srt-test-live's listener took the group within 5 s");
+    let g = open_group_when_listening(&url, "srt-test-live");
     wait_connected(&g, 2, Duration::from_secs(5));
     let payloads = ts_payloads();
     send_payloads(&g, &payloads);
@@ -475,8 +484,7 @@ fn srt_live_transmit_group_listener_sends_to_an_srtfu_group_caller() {
 /// the group open fails with NoBonding.
 fn group_caller_receives_from_a_tool_group_listener(tool: &str, args: &[&str], members: usize) {
     if !has_bonding() {
-        let e = SrtGroup::open("srt:////group?type=broadcast&nodes=127.0.0.1:4200").unwrap_err();
-        assert!(matches!(e, srtfu::Error::NoBonding { .. }), "{e:?}");
+        assert_group_open_is_no_bonding();
         return;
     }
     if !require_tool(tool) {
@@ -494,17 +502,7 @@ fn group_caller_receives_from_a_tool_group_listener(tool: &str, args: &[&str], m
     let mut stdin = peer.stdin().expect("the tool's stdin");
     let nodes = vec![format!("127.0.0.1:{port}"); members].join(",");
     let url = format!("srt:////group?type=broadcast&nodes={nodes}");
-    let mut group = None;
-    for _ in 0..50 {
-        match SrtGroup::open(&url) {
-            Ok(g) => {
-                group = Some(g);
-                break;
-            }
-            Err(_) => thread::sleep(Duration::from_millis(100)),
-        }
-    }
-    let g = group.unwrap_or_else(|| panic!("{tool}'s listener took the group within 5 s"));
+    let g = open_group_when_listening(&url, tool);
     wait_connected(&g, members, Duration::from_secs(5));
     let payloads = ts_payloads();
     let feed = payloads.clone();
